@@ -1,0 +1,22 @@
+"""course_utils: the reusable code of the course on deep generative models.
+
+Notebooks import from here; nothing here imports a notebook. ``models/`` never
+imports ``widgets`` or ``plotting``.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def setup(seed: int = 0):
+    """Set up a notebook: seed everything, apply the course plot style, pick a device.
+
+    Returns the ``torch.device`` to use. Call it once, in the notebook's set-up cell.
+    """
+    from .plotting import use_course_style
+    from .training import pick_device, seed_everything
+
+    seed_everything(seed)
+    use_course_style()
+    return pick_device()

@@ -1,0 +1,108 @@
+"""One plotting style for the whole course, image grids and PNG encoding."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+COURSE_STYLE = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 90,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.frameon": False,
+    "image.cmap": "gray_r",
+    "savefig.bbox": "tight",
+}
+
+#: Colours reused across notebooks: data, model, a second model, highlights.
+COLORS = {"data": "#4c72b0", "model": "#dd8452", "other": "#55a868", "highlight": "#c44e52"}
+
+
+def use_course_style() -> None:
+    """Apply the course's matplotlib style (called once by ``course_utils.setup``)."""
+    matplotlib.rcParams.update(COURSE_STYLE)
+
+
+def _to_images(x: torch.Tensor | np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    h, w = image_shape
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim == 2:
+        if arr.shape[1] != h * w:
+            raise ValueError(
+                f"image_grid: expected rows of {h * w} pixels for image_shape {image_shape}; "
+                f"got shape {tuple(arr.shape)}"
+            )
+        arr = arr.reshape(-1, h, w)
+    if arr.ndim != 3 or arr.shape[1:] != (h, w):
+        raise ValueError(
+            f"image_grid: expected images of shape (N, {h}, {w}) or (N, {h * w}); got {tuple(arr.shape)}"
+        )
+    return arr
+
+
+def tile(x: torch.Tensor | np.ndarray, ncols: int = 10, image_shape=(28, 28), pad: int = 1) -> np.ndarray:
+    """Tile N images into one 2-D array, ``ncols`` per row, with ``pad`` blank pixels."""
+    images = _to_images(x, image_shape)
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    h, w = image_shape
+    canvas = np.zeros((nrows * (h + pad) + pad, ncols * (w + pad) + pad), dtype=np.float32)
+    for k, img in enumerate(images):
+        r, c = divmod(k, ncols)
+        canvas[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = img
+    return canvas
+
+
+def image_grid(
+    x: torch.Tensor | np.ndarray,
+    ncols: int = 10,
+    image_shape=(28, 28),
+    title: str | None = None,
+    ax: plt.Axes | None = None,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+) -> plt.Axes:
+    """Draw images (N, H*W) or (N, H, W) as one grid on ``ax`` (a new figure if None)."""
+    canvas = tile(x, ncols, image_shape)
+    if ax is None:
+        nrows = canvas.shape[0] / canvas.shape[1] * ncols
+        _, ax = plt.subplots(figsize=(min(1.0 * ncols, 10), max(1.2, 1.0 * nrows)))
+    ax.imshow(canvas, cmap="gray_r", vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def array_to_png(image: np.ndarray, scale: int = 4, vmin: float = 0.0, vmax: float = 1.0) -> bytes:
+    """Encode a 2-D array as greyscale PNG bytes (dark ink on white), upscaled ``scale``x.
+
+    Fast enough for slider callbacks: no figure is built.
+    """
+    arr = np.asarray(image, dtype=np.float32)
+    if arr.ndim != 2:
+        raise ValueError(f"array_to_png: expected a 2-D array; got shape {arr.shape}")
+    arr = np.clip((arr - vmin) / max(vmax - vmin, 1e-12), 0.0, 1.0)
+    arr = np.kron(1.0 - arr, np.ones((scale, scale), dtype=np.float32))
+    buf = io.BytesIO()
+    plt.imsave(buf, arr, cmap="gray", vmin=0.0, vmax=1.0, format="png")
+    return buf.getvalue()
+
+
+def figure_to_png(fig: plt.Figure) -> bytes:
+    """Render a matplotlib figure to PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
