@@ -40,6 +40,8 @@ def log_softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
 def _check_targets(logits: torch.Tensor, target: torch.Tensor, fn: str) -> torch.Tensor:
     if logits.ndim != 2:
         raise ValueError(f"{fn}: logits must have shape (batch, classes); got {tuple(logits.shape)}")
+    if logits.shape[0] == 0 or logits.shape[1] == 0:
+        raise ValueError(f"{fn}: logits must hold at least one example and one class; got {tuple(logits.shape)}")
     target = torch.as_tensor(target)
     if target.shape != logits.shape[:1] or target.dtype not in (torch.int64, torch.int32):
         raise ValueError(
@@ -78,6 +80,8 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor)
             "binary_cross_entropy_with_logits: target must have the shape of logits "
             f"{tuple(logits.shape)}; got {tuple(target.shape)}"
         )
+    if torch.any((target < 0) | (target > 1)):
+        raise ValueError("binary_cross_entropy_with_logits: target values must lie in [0, 1]")
     return (torch.nn.functional.softplus(logits) - target * logits).mean()
 
 
@@ -90,6 +94,8 @@ def bernoulli_log_likelihood(x: torch.Tensor, p: float | torch.Tensor) -> torch.
     if not torch.all((x == 0) | (x == 1)):
         raise ValueError("bernoulli_log_likelihood: x must hold only 0s and 1s")
     p = torch.as_tensor(p, dtype=torch.float64)
+    if torch.any((p < 0) | (p > 1)):
+        raise ValueError(f"bernoulli_log_likelihood: p must lie in [0, 1]; got {p}")
     k, n = x.sum(), x.numel()
     return torch.xlogy(k, p) + torch.xlogy(n - k, 1 - p)
 
@@ -141,6 +147,8 @@ def monte_carlo_mean(
 
     Returns (estimate, standard error = sample std / √n).
     """
+    if not callable(f) or not callable(sampler):
+        raise TypeError("monte_carlo_mean: f and sampler must be callables, f(samples) and sampler(n, generator)")
     if not isinstance(n, int) or n < 2:
         raise ValueError(f"monte_carlo_mean: n must be an int >= 2; got {n!r}")
     values = f(sampler(n, generator)).double()

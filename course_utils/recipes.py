@@ -38,12 +38,21 @@ class NADERecipe(Recipe):
 class VAERecipe(Recipe):
     n_latent: int = 2
     n_hidden: int = 256
+    n_layers: int = 1
+    likelihood: str = "bernoulli"
 
 
 @dataclass(frozen=True)
 class GANRecipe(Recipe):
     n_latent: int = 64
     steps: int = 1000
+    n_hidden: int = 128  # MLP width (toy GANs) or base channel count (DCGAN)
+    n_layers: int = 2  # hidden layers of the toy MLPs
+    n_code: int = 0  # categories of an InfoGAN code c (0: none)
+    info_weight: float = 1.0  # lambda in front of InfoGAN's L_I
+    pack: int = 1  # samples per discriminator input (PacGAN); 1 = vanilla
+    beta1: float = 0.5  # Adam's beta1, as in DCGAN
+    n_runs: int = 1  # seeds seed, seed+1, ... for measured comparisons
 
 
 # Notebook 03 (filled in by the notebook's issue).

@@ -1,0 +1,232 @@
+"""Two baseline density models of binary images, fitted in closed form by counting.
+
+* ``IndependentBernoulli``: p(x) = Π_i p_i^{x_i} (1 − p_i)^{1 − x_i}, n free parameters.
+* ``MarkovBernoulli``: an order-``order`` autoregressive (AR-N) model with full
+  conditional tables, p(x) = Π_i p(x_{σ(i)} | x_{σ(i−order)}, …, x_{σ(i−1)}),
+  where σ is the pixel ordering (raster order by default) and context that
+  falls before the first pixel is treated as 0.
+
+Both are explicit models: ``log_prob`` is exact (nats, one value per image),
+``fit`` is the maximum-likelihood estimate by counting with Laplace (add-α)
+smoothing, p̂ = (count of ones + α) / (count + 2α), and ``sample`` draws exact
+samples. Neither has trainable ``nn.Parameter`` s; the fitted probabilities are
+buffers, so ``.to(device)`` and ``state_dict()`` work. ``num_parameters()``
+counts free parameters as ``course_utils.counting`` does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..counting import independent_params, markov_params
+
+__all__ = ["IndependentBernoulli", "MarkovBernoulli"]
+
+#: Largest conditional table MarkovBernoulli will allocate (n_dims · 2**order entries).
+MAX_TABLE_ENTRIES = 2**26
+
+
+def _check_n_dims(n_dims, cls: str) -> int:
+    if isinstance(n_dims, bool) or not isinstance(n_dims, int) or n_dims < 1:
+        raise ValueError(f"{cls}: n_dims must be a positive int; got {n_dims!r}")
+    return n_dims
+
+
+def _check_binary(x, n_dims: int, where: str) -> torch.Tensor:
+    """Return x as a float tensor after checking shape (batch, n_dims) and values in {0, 1}."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{where} expects x as a torch.Tensor of shape (batch, {n_dims}); got {type(x).__name__}")
+    expected = f"{where} expects x with values in {{0, 1}} and shape (batch, {n_dims})"
+    if x.ndim != 2 or x.shape[1] != n_dims:
+        raise ValueError(f"{expected}; got shape {tuple(x.shape)}")
+    if x.is_complex():
+        raise ValueError(f"{expected}; got dtype {x.dtype}")
+    if x.numel() and not bool(((x == 0) | (x == 1)).all()):
+        bad = x[(x != 0) & (x != 1)]
+        raise ValueError(f"{expected}; got other values, e.g. {bad[0].item()!r} (binarize first, e.g. (x > 0.5).float())")
+    return x
+
+
+def _check_alpha(alpha, where: str) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"{where}: alpha (Laplace smoothing) must be a finite number >= 0; got {alpha!r}")
+    return float(alpha)
+
+
+def _check_n_samples(n, where: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"{where}: n (number of samples) must be an int >= 0; got {n!r}")
+    return n
+
+
+def _bernoulli_log_prob(x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """Elementwise log p^x (1 − p)^(1 − x), with 0·log 0 = 0 so that p ∈ {0, 1} is allowed."""
+    return torch.special.xlogy(x, p) + torch.special.xlogy(1 - x, 1 - p)
+
+
+class IndependentBernoulli(nn.Module):
+    """Every pixel its own coin: p(x) = Π_i Bernoulli(x_i; p_i).
+
+    ``probs`` (n_dims,) holds p_i = p(x_i = 1); before ``fit`` every p_i is 0.5.
+    """
+
+    def __init__(self, n_dims: int):
+        super().__init__()
+        self.n_dims = _check_n_dims(n_dims, "IndependentBernoulli")
+        self.register_buffer("probs", torch.full((self.n_dims,), 0.5))
+
+    def num_parameters(self) -> int:
+        """Free parameters: one probability per pixel (``counting.independent_params``)."""
+        return independent_params(self.n_dims)
+
+    @torch.no_grad()
+    def fit(self, x: torch.Tensor, alpha: float = 1.0) -> "IndependentBernoulli":
+        """Closed-form MLE with add-α smoothing: p_i = (Σ_b x_bi + α) / (N + 2α). Returns self."""
+        x = _check_binary(x, self.n_dims, "IndependentBernoulli.fit")
+        alpha = _check_alpha(alpha, "IndependentBernoulli.fit")
+        if len(x) == 0 and alpha == 0:
+            raise ValueError("IndependentBernoulli.fit: x is empty and alpha=0, so no frequency is defined")
+        ones = x.to(torch.float64).sum(0)
+        probs = (ones + alpha) / (len(x) + 2 * alpha)
+        self.probs.copy_(probs.to(self.probs))
+        return self
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x) in nats, shape (batch,): Σ_i x_i log p_i + (1 − x_i) log(1 − p_i)."""
+        x = _check_binary(x, self.n_dims, "IndependentBernoulli.log_prob").to(self.probs)
+        return _bernoulli_log_prob(x, self.probs).sum(-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.log_prob(x)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` exact samples, float tensor (n, n_dims) in {0, 1}."""
+        n = _check_n_samples(n, "IndependentBernoulli.sample")
+        u = torch.rand(n, self.n_dims, generator=generator, dtype=self.probs.dtype)
+        return (u.to(self.probs.device) < self.probs).to(self.probs.dtype)
+
+
+class MarkovBernoulli(nn.Module):
+    """AR-``order`` model: each pixel conditioned on the ``order`` pixels before it.
+
+    Pixels are visited in ``ordering`` (a permutation of ``range(n_dims)``;
+    raster order 0, 1, …, n_dims − 1 when None). Position t of the ordering is
+    pixel σ(t) = ``ordering[t]``; its context code packs the previous pixels in
+    the ordering as bits, c_t = Σ_{j=1..order} x_{σ(t−j)} · 2**(j−1), with
+    x_{σ(t−j)} = 0 when t − j < 0. ``probs[t, c]`` is p(x_{σ(t)} = 1 | code c).
+
+    Passing ``ordering=perm`` is the same model as raster order fitted on the
+    permuted columns ``x[:, perm]``; ``sample`` returns pixels in their original
+    positions either way.
+
+    The table has n_dims · 2**order entries, but for the first ``order``
+    positions the codes with a bit set before the first pixel are never read,
+    so the free parameters are exactly ``counting.markov_params(n_dims, 2, order)``.
+    ``order=0`` is ``IndependentBernoulli``; ``order >= n_dims − 1`` is the full joint.
+    """
+
+    def __init__(self, n_dims: int, order: int = 1, ordering=None):
+        super().__init__()
+        self.n_dims = _check_n_dims(n_dims, "MarkovBernoulli")
+        if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+            raise ValueError(f"MarkovBernoulli: order must be an int >= 0; got {order!r}")
+        if self.n_dims * 2**order > MAX_TABLE_ENTRIES:
+            raise ValueError(
+                f"MarkovBernoulli: order={order} needs a table of n_dims * 2**order = "
+                f"{self.n_dims * 2**order:,} entries; at most {MAX_TABLE_ENTRIES:,} are allowed"
+            )
+        self.order = order
+        self.register_buffer("ordering", self._check_ordering(ordering))
+        self.register_buffer("probs", torch.full((self.n_dims, 2**order), 0.5))
+
+    def _check_ordering(self, ordering) -> torch.Tensor:
+        if ordering is None:
+            return torch.arange(self.n_dims)
+        try:
+            perm = torch.as_tensor(ordering)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"MarkovBernoulli: ordering must be a sequence of ints; got {type(ordering).__name__}") from err
+        if perm.is_floating_point() or perm.is_complex() or perm.dtype == torch.bool:
+            raise ValueError(f"MarkovBernoulli: ordering must hold integers; got dtype {perm.dtype}")
+        perm = perm.to(torch.long).cpu()
+        if perm.shape != (self.n_dims,) or not torch.equal(torch.sort(perm).values, torch.arange(self.n_dims)):
+            raise ValueError(
+                f"MarkovBernoulli: ordering must be a permutation of range({self.n_dims}); "
+                f"got shape {tuple(perm.shape)}"
+                + ("" if perm.shape != (self.n_dims,) else " with repeated or out-of-range entries")
+            )
+        return perm
+
+    def num_parameters(self) -> int:
+        """Free parameters, counting the shorter contexts of the first pixels exactly."""
+        return markov_params(self.n_dims, 2, self.order)
+
+    def context_codes(self, x: torch.Tensor) -> torch.Tensor:
+        """Context code c_t of every position t (in the ordering), long tensor (batch, n_dims).
+
+        Vectorized: one shifted copy of the image per context bit, no loop over pixels.
+        """
+        x = _check_binary(x, self.n_dims, "MarkovBernoulli.context_codes")
+        xs = x[:, self.ordering.to(x.device)].to(torch.long)
+        padded = nn.functional.pad(xs, (self.order, 0))  # context before the first pixel is 0
+        codes = torch.zeros_like(xs)
+        for j in range(1, self.order + 1):  # x_{σ(t−j)} is column t + order − j of padded
+            codes += padded[:, self.order - j : self.order - j + self.n_dims] << (j - 1)
+        return codes
+
+    @torch.no_grad()
+    def fit(self, x: torch.Tensor, alpha: float = 1.0) -> "MarkovBernoulli":
+        """Closed-form MLE by counting: p[t, c] = (#ones at t with code c + α) / (#code c at t + 2α).
+
+        With α = 0 a context never seen in ``x`` keeps p = 0.5 (any value is an
+        MLE there, since it does not affect the likelihood of ``x``). Returns self.
+        """
+        x = _check_binary(x, self.n_dims, "MarkovBernoulli.fit")
+        alpha = _check_alpha(alpha, "MarkovBernoulli.fit")
+        n_codes = 2**self.order
+        codes = self.context_codes(x)
+        cell = (torch.arange(self.n_dims, device=x.device) * n_codes + codes).flatten()
+        size = self.n_dims * n_codes
+        xs = x[:, self.ordering.to(x.device)].to(torch.float64).flatten()
+        seen = torch.bincount(cell, minlength=size).to(torch.float64)
+        ones = torch.bincount(cell, weights=xs, minlength=size)
+        total = seen + 2 * alpha
+        probs = torch.where(total > 0, (ones + alpha) / total.clamp_min(1e-300), torch.full_like(total, 0.5))
+        self.probs.copy_(probs.view(self.n_dims, n_codes).to(self.probs))
+        return self
+
+    def conditionals(self, x: torch.Tensor) -> torch.Tensor:
+        """p(x_{σ(t)} = 1 | its context) for every position t of the ordering, shape (batch, n_dims)."""
+        codes = self.context_codes(x).to(self.probs.device)
+        return self.probs[torch.arange(self.n_dims, device=codes.device), codes]
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x) in nats, shape (batch,): Σ_t log p(x_{σ(t)} | context_t)."""
+        x = _check_binary(x, self.n_dims, "MarkovBernoulli.log_prob").to(self.probs)
+        p = self.conditionals(x)
+        xs = x[:, self.ordering.to(x.device)]
+        return _bernoulli_log_prob(xs, p).sum(-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.log_prob(x)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` exact samples (n, n_dims): pixel by pixel along the ordering, all n at once."""
+        n = _check_n_samples(n, "MarkovBernoulli.sample")
+        device, dtype = self.probs.device, self.probs.dtype
+        u = torch.rand(n, self.n_dims, generator=generator, dtype=dtype).to(device)
+        xs = torch.zeros(n, self.n_dims, dtype=dtype, device=device)
+        code = torch.zeros(n, dtype=torch.long, device=device)
+        mask = 2**self.order - 1
+        for t in range(self.n_dims):  # sequential by nature: pixel t needs pixels before it
+            bit = (u[:, t] < self.probs[t, code]).long()
+            xs[:, t] = bit.to(dtype)
+            code = ((code << 1) | bit) & mask
+        x = torch.empty_like(xs)
+        x[:, self.ordering.to(device)] = xs
+        return x

@@ -1,0 +1,158 @@
+"""PixelCNN for binary images: masked convolutions and a tiny autoregressive model.
+
+PixelCNN (van den Oord, Kalchbrenner & Kavukcuoglu 2016, "Pixel Recurrent Neural
+Networks", section 3.5) factorizes an image in raster order,
+
+    p(x) = prod_i p(x_i | x_1, ..., x_{i-1}),
+
+and computes all D conditionals in one pass with convolutions whose kernels are
+masked so that output pixel i never sees input pixels j >= i:
+
+* mask type ``"A"`` (first layer) hides the centre and everything after it;
+* mask type ``"B"`` (later layers) hides only what comes after the centre, since
+  the centre of a hidden feature map already depends on earlier pixels only.
+
+Stacking such 3x3 masks leaves a *blind spot*: pixels to the upper right of the
+current one that the receptive field never reaches (Gated PixelCNN, van den Oord
+et al. 2016, fixes it with two stacks). ``receptive_field`` shows it.
+
+For RGB images the paper also splits the channels of each pixel so that
+p(x_i) = p(R_i | x_<i) p(G_i | x_<i, R_i) p(B_i | x_<i, R_i, G_i); this module
+keeps to one binary channel, as on binarized MNIST.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+MASK_TYPES = ("A", "B")
+
+
+def causal_mask(kernel_size: int, mask_type: str) -> torch.Tensor:
+    """The (k, k) 0/1 mask of a masked convolution (van den Oord et al. 2016, fig. 2).
+
+    Rows above the centre are kept; on the centre row, columns left of the centre
+    are kept, and the centre itself only for type ``"B"``.
+    """
+    if not isinstance(kernel_size, int) or isinstance(kernel_size, bool) or kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f"causal_mask: kernel_size must be a positive odd int; got {kernel_size!r}")
+    if mask_type not in MASK_TYPES:
+        raise ValueError(f"causal_mask: mask_type must be 'A' or 'B'; got {mask_type!r}")
+    c = kernel_size // 2
+    mask = torch.ones(kernel_size, kernel_size)
+    mask[c, c + (mask_type == "B") :] = 0.0
+    mask[c + 1 :, :] = 0.0
+    return mask
+
+
+class MaskedConv2d(nn.Conv2d):
+    """A 2-D convolution whose kernel cannot look at the current or later pixels.
+
+    ``mask_type="A"`` excludes the centre pixel (use it on the input), ``"B"``
+    includes it (use it on hidden layers). Padding keeps the image size ("same").
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str, bias: bool = True):
+        mask = causal_mask(kernel_size, mask_type)  # validates both arguments
+        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=bias)
+        self.mask_type = mask_type
+        self.register_buffer("mask", mask[None, None].expand_as(self.weight).clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != self.in_channels:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(
+                f"MaskedConv2d.forward expects x of shape (batch, {self.in_channels}, height, width); got {got}"
+            )
+        return F.conv2d(x, self.weight * self.mask, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", mask_type={self.mask_type!r}"
+
+
+class PixelCNN(nn.Module):
+    """A tiny PixelCNN for binary ``height x width`` images, flattened in raster order.
+
+    One type-A masked convolution (``first_kernel``), ``n_layers - 1`` type-B
+    masked 3x3 convolutions with ReLU, and a 1x1 convolution to one logit per
+    pixel: ``forward(x)[:, i]`` is the logit of p(x_i = 1 | x_<i).
+    """
+
+    def __init__(self, height: int = 28, width: int = 28, n_channels: int = 16, n_layers: int = 3,
+                 first_kernel: int = 7):
+        super().__init__()
+        for name, value in (("height", height), ("width", width), ("n_channels", n_channels), ("n_layers", n_layers)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"PixelCNN: {name} must be a positive int; got {value!r}")
+        self.height, self.width, self.n_dims = height, width, height * width
+        layers: list[nn.Module] = [MaskedConv2d(1, n_channels, first_kernel, "A"), nn.ReLU()]
+        for _ in range(n_layers - 1):
+            layers += [MaskedConv2d(n_channels, n_channels, 3, "B"), nn.ReLU()]
+        layers.append(nn.Conv2d(n_channels, 1, 1))  # per-pixel: keeps the causal structure
+        self.net = nn.Sequential(*layers)
+        #: how many rows above its own a pixel's receptive field reaches
+        self.reach = first_kernel // 2 + (n_layers - 1)
+
+    def _check(self, x, fn: str) -> None:
+        expected = f"x with values in {{0, 1}} and shape (batch, {self.n_dims})"
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"PixelCNN.{fn} expects a torch.Tensor, {expected}; got {type(x).__name__}")
+        if not x.is_floating_point():
+            raise TypeError(f"PixelCNN.{fn} expects a floating-point tensor, {expected}; got dtype {x.dtype}")
+        if x.dim() != 2 or x.shape[1] != self.n_dims:
+            raise ValueError(f"PixelCNN.{fn} expects {expected}; got shape {tuple(x.shape)}")
+        if not bool(((x == 0) | (x == 1)).all()):
+            raise ValueError(f"PixelCNN.{fn} expects {expected}; got values other than 0 and 1")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of p(x_i = 1 | x_<i), shape (batch, height * width)."""
+        self._check(x, "forward")
+        return self._logits(x)
+
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        images = x.reshape(-1, 1, self.height, self.width)
+        return self.net(images).reshape(len(x), self.n_dims)
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x) in nats, shape (batch,): sum of the D Bernoulli log-likelihoods."""
+        self._check(x, "log_prob")
+        logits = self._logits(x)
+        return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draw ``n`` images pixel by pixel in raster order (D forward passes), shape (n, D)."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"PixelCNN.sample: n must be a positive int; got {n!r}")
+        device = next(self.parameters()).device
+        x = torch.zeros(n, self.n_dims, device=device)
+        for i in range(self.n_dims):
+            # pixel i sees only rows [r - reach, r] of its own row r: run the net on those
+            r, c = divmod(i, self.width)
+            top = max(0, r - self.reach)
+            band = x[:, top * self.width : (r + 1) * self.width].reshape(n, 1, r + 1 - top, self.width)
+            logit = self.net(band)[:, 0, -1, c]
+            u = torch.rand(n, generator=generator, device="cpu").to(device)
+            x[:, i] = (u < torch.sigmoid(logit)).float()
+        return x
+
+
+def receptive_field(net: nn.Module, height: int, width: int, row: int, col: int,
+                    in_channels: int = 1) -> torch.Tensor:
+    """|d out[row, col] / d input| summed over channels, shape (height, width).
+
+    Back-propagates from one output pixel of ``net`` (which maps images
+    (1, in_channels, H, W) to (1, C, H, W)) to an input image of ones; the
+    non-zero entries are the pixels that output can see. Random weights can
+    cancel by chance, so pass a net whose weights are positive to see the full
+    field.
+    """
+    if not (0 <= row < height and 0 <= col < width):
+        raise ValueError(f"receptive_field: (row, col) must lie inside ({height}, {width}); got ({row}, {col})")
+    x = torch.ones(1, in_channels, height, width, requires_grad=True)
+    out = net(x)
+    out[0, :, row, col].sum().backward()
+    return x.grad[0].abs().sum(dim=0)
+

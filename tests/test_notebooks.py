@@ -1,0 +1,114 @@
+"""Hygiene of every committed notebook: anatomy, saved outputs, size, kernel.
+
+nbval (run by `make test`) checks that each notebook's fresh outputs equal the
+saved ones; these tests check what nbval cannot: that the saved notebook is
+one a learner can study.
+"""
+
+import json
+import re
+
+import pytest
+
+from conftest import ROOT
+
+NOTEBOOK_DIR = ROOT / "notebooks"
+
+#: The course map, and the fewest exercises each notebook's issue asks for.
+MIN_EXERCISES = {
+    "01_probability_and_mle.ipynb": 3,
+    "02_tensors_and_autograd.ipynb": 4,
+    "03_chain_rule_and_markov.ipynb": 3,
+    "04_nade.ipynb": 3,
+    "05_vae.ipynb": 3,
+    "06_gans.ipynb": 3,
+    "A1_git_workflow.ipynb": 3,
+}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+MAX_BYTES = 2 * 1024 * 1024
+
+
+def _notebooks():
+    return sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+def _load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and _source(c).strip()]
+
+
+def _expects_error(cell):
+    return "raises-exception" in cell.get("metadata", {}).get("tags", [])
+
+
+def test_the_course_map_is_complete():
+    assert sorted(p.name for p in _notebooks()) == sorted(MIN_EXERCISES)
+
+
+@pytest.fixture(params=_notebooks(), ids=lambda p: p.name)
+def notebook(request):
+    return request.param, _load(request.param)
+
+
+def test_opens_with_title_objectives_time_and_korean_terms(notebook):
+    path, nb = notebook
+    first = nb["cells"][0]
+    text = _source(first)
+    assert first["cell_type"] == "markdown" and text.startswith("# "), f"{path.name}: no title cell"
+    assert "Learning objectives" in text, f"{path.name}: no learning objectives"
+    assert len(re.findall(r"^\s*[-*] ", text.split("Learning objectives")[1], re.M)) >= 3
+    assert "Prerequisites" in text, f"{path.name}: no prerequisites"
+    assert re.search(r"Study time:\**\s*about \d+ minutes", text), f"{path.name}: no study-time estimate"
+    table_rows = [line for line in text.splitlines() if line.startswith("|") and HANGUL.search(line)]
+    assert len(table_rows) >= 5, f"{path.name}: the Korean term table needs at least 5 terms"
+
+
+def test_second_cell_is_the_single_setup_cell(notebook):
+    path, nb = notebook
+    setup = nb["cells"][1]
+    assert setup["cell_type"] == "code" and "course_utils" in _source(setup), f"{path.name}: no setup cell"
+
+
+def test_ends_with_summary_pitfalls_and_references(notebook):
+    path, nb = notebook
+    headings = [line for c in nb["cells"] if c["cell_type"] == "markdown" for line in _source(c).splitlines()]
+    for section in ("## Summary", "## Common pitfalls", "## References"):
+        assert any(h.startswith(section) for h in headings), f"{path.name}: missing '{section}'"
+
+
+def test_saved_outputs_are_complete_in_order_and_error_free(notebook):
+    path, nb = notebook
+    counts = []
+    for cell in _code_cells(nb):
+        assert cell.get("execution_count") is not None, f"{path.name}: a code cell was never executed"
+        counts.append(cell["execution_count"])
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not _expects_error(cell):
+            assert not errors, f"{path.name}: cell {cell['execution_count']} saved an error: {errors[0].get('ename')}"
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: execution counts out of order"
+    with_output = sum(bool(c.get("outputs")) for c in _code_cells(nb))
+    assert with_output >= len(counts) // 3, f"{path.name}: most cells have no saved output"
+
+
+def test_size_and_kernel(notebook):
+    path, nb = notebook
+    assert path.stat().st_size < MAX_BYTES, f"{path.name}: {path.stat().st_size:,} bytes (limit 2 MB)"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_has_the_exercises_its_issue_asks_for(notebook):
+    path, nb = notebook
+    begins = sum(_source(c).count("### BEGIN SOLUTION") for c in _code_cells(nb))
+    ends = sum(_source(c).count("### END SOLUTION") for c in _code_cells(nb))
+    assert begins == ends, f"{path.name}: unbalanced solution markers"
+    assert begins >= MIN_EXERCISES[path.name], f"{path.name}: {begins} exercises"
+    checked = sum("checks.check_" in _source(c) for c in _code_cells(nb))
+    assert checked >= MIN_EXERCISES[path.name], f"{path.name}: exercises without a check"

@@ -1,0 +1,23 @@
+import ipywidgets as widgets
+import pytest
+
+from course_utils.widgets.base import slider_image
+
+
+def render(a, b):
+    return f"{a}-{b}".encode()
+
+
+def test_moving_a_slider_redraws_in_place():
+    box = slider_image(render, {"a": widgets.IntSlider(value=1), "b": widgets.FloatSlider(value=0.5)})
+    image = box.image
+    assert image.value == b"1-0.5"
+    box.controls["a"].value = 7
+    assert box.image is image and image.value == b"7-0.5"
+    box.controls["b"].value = 0.25
+    assert image.value == b"7-0.25"
+
+
+def test_controls_must_be_value_widgets():
+    with pytest.raises(TypeError, match="control 'a'"):
+        slider_image(render, {"a": object(), "b": widgets.IntSlider()})
