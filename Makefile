@@ -13,12 +13,16 @@ PYTEST_NBVAL := --nbval --sanitize-with tests/nbval_sanitize.cfg --nbval-cell-ti
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: lab test test-unit outputs clean help
+.PHONY: lab test test-unit test-browser outputs student site bench clean help
 
 help:
 	@echo "make lab      set up and open JupyterLab in notebooks/"
 	@echo "make test     set up and run all tests (unit tests + every notebook under nbval strict)"
 	@echo "make outputs  re-execute every notebook in a fresh kernel and save its outputs"
+	@echo "make test-browser  drive JupyterLab in headless Chromium: run notebooks, move sliders"
+	@echo "make student  write student/: notebooks with solutions removed and outputs cleared"
+	@echo "make site     write site/: every notebook as HTML (widgets included) and an index"
+	@echo "make bench    time every notebook and cell; write benchmarks/results/course_timing.*"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is needed"' \
@@ -37,7 +41,19 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NBVAL)
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser
+
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py --out student
+
+site: $(STAMP)
+	$(BIN)/python tools/make_site.py --out site
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/course_timing.py
 
 outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \

@@ -339,6 +339,8 @@ class GitSandbox:
         if who not in IDENTITIES:
             raise ValueError(f"GitSandbox: who must be one of {list(IDENTITIES)}; got {who!r}")
         path = self.root / who
+        if check and self.closed:
+            raise RuntimeError("GitSandbox: this sandbox is closed; make a new one with GitSandbox()")
         if check and not path.is_dir():
             raise ValueError(
                 f"GitSandbox: there is no {who!r} repository yet; "

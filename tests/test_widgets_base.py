@@ -21,3 +21,8 @@ def test_moving_a_slider_redraws_in_place():
 def test_controls_must_be_value_widgets():
     with pytest.raises(TypeError, match="control 'a'"):
         slider_image(render, {"a": object(), "b": widgets.IntSlider()})
+
+
+def test_css_class_tags_the_box():
+    box = slider_image(render, {"a": widgets.IntSlider(), "b": widgets.IntSlider()}, css_class="likelihood-explorer")
+    assert "likelihood-explorer" in box._dom_classes

@@ -18,11 +18,13 @@ def slider_image(
     *,
     width: int | None = None,
     caption: str | None = None,
+    css_class: str | None = None,
 ) -> widgets.VBox:
     """A box of ``controls`` above an image that shows ``render(**values)``.
 
     The returned box has ``.image`` (the Image widget), ``.controls`` (the dict)
     and ``.update()`` (redraw now), so tests can move a slider and read the bytes.
+    ``css_class`` tags the box in the page, so a browser test can find it.
     """
     for name, control in controls.items():
         if not hasattr(control, "value"):
@@ -40,5 +42,7 @@ def slider_image(
     if caption:
         children.insert(0, widgets.HTML(caption))
     box = widgets.VBox(children)
+    if css_class:
+        box.add_class(css_class)
     box.image, box.controls, box.update = image, controls, update
     return box
