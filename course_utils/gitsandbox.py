@@ -43,7 +43,7 @@ import tempfile
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 #: 2024-03-04 09:00 in Seoul: the sandbox's clock starts here and ticks a minute per ``run``.
 START_TIME = 1709510400
@@ -205,6 +205,16 @@ def _git_version(git: str) -> tuple[int, ...]:
     return tuple(int(x) for x in match.groups()) if match else (0, 0)
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _clean(raw: bytes) -> str:
+    """git's output as text: progress lines that overwrite themselves (``\\r``) keep their last state."""
+    text = _ANSI_ESCAPE.sub("", raw.decode("utf-8", "replace"))
+    lines = [next((part for part in reversed(line.split("\r")) if part), "") for line in text.split("\n")]
+    return "\n".join(lines).rstrip("\n")
+
+
 def _remove_tree(root: str) -> None:
     """Delete ``root``, making read-only files (git's packs, on Windows) writable first."""
 
@@ -259,6 +269,7 @@ class GitSandbox:
         self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix="gitsandbox-")))
         self._finalizer = weakref.finalize(self, _remove_tree, str(self.root))
         self._time = START_TIME
+        self.last_returncode: int | None = None  # exit status of the latest ``run``
         try:
             home = self.root / "home"
             (home / ".config").mkdir(parents=True)
@@ -355,8 +366,10 @@ class GitSandbox:
             raise ValueError("GitSandbox.add_teammate: the teammate's clone exists already")
         done = self._git(["clone", "origin.git", "teammate"], self.root, "teammate")
         if done.returncode != 0:
-            raise GitCommandError("git clone origin.git teammate", done.returncode, done.stdout.decode())
-        return done.stdout.decode("utf-8", "replace").rstrip("\n")
+            raise GitCommandError("git clone origin.git teammate", done.returncode, _clean(done.stdout))
+        # clone records origin's absolute path; a relative one keeps printed output the same everywhere
+        self._git(["remote", "set-url", "origin", "../origin.git"], self.workdir("teammate"), "teammate")
+        return _clean(done.stdout)
 
     def _check_args(self, args: list[str], cwd: Path) -> None:
         for arg in args:
@@ -406,7 +419,7 @@ class GitSandbox:
         done = self._git(args[1:], cwd, who)
         self._time += CLOCK_TICK
         self.last_returncode = done.returncode
-        output = done.stdout.decode("utf-8", "replace").rstrip("\n")
+        output = _clean(done.stdout)
         text = command if isinstance(command, str) else shlex.join(args)
         if check and done.returncode != 0:
             raise GitCommandError(text, done.returncode, output)
@@ -510,6 +523,10 @@ class GitSandbox:
 
 
 # -- drawing ---------------------------------------------------------------------------------
+DX, DY = 1.5, 1.45  # data units between columns and between lanes
+INCHES_PER_UNIT = 0.7  # so a 16-character subject fits between two columns
+LABEL_STEP = 0.27  # data units between stacked labels
+SUBJECT_CHARS = 16
 LANE_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3")
 HEAD_COLOR = "#c44e52"
 GHOST_COLOR = "#b0b0b0"
@@ -533,14 +550,45 @@ def layout(graph: Graph) -> dict[str, tuple[int, int]]:
     tips += [h for h in reversed(graph.commits) if graph.commits[h].reachable]
     tips += [h for h in reversed(graph.commits) if not graph.commits[h].reachable]
     lane: dict[str, int] = {}
+    taken: set[tuple[int, int]] = set()  # (column, lane) spots in use
     next_lane = 0
     for tip in tips:
-        h, used = tip, False
+        chain, h = [], tip
         while h in graph.commits and h not in lane:
-            lane[h], used = next_lane, True
+            chain.append(h)
             h = graph.commits[h].parents[0] if graph.commits[h].parents else None
-        next_lane += used
+        if not chain:
+            continue
+        chosen = next_lane
+        if h in lane and not graph.commits[tip].reachable:
+            # a reflog-only chain carries on its parent's lane when that stretch is free,
+            # so an undone commit sits where it was, greyed out
+            span = range(column[h] + 1, column[chain[0]] + 1)
+            if all((x, lane[h]) not in taken for x in span):
+                chosen = lane[h]
+        for c in chain:
+            lane[c] = chosen
+            taken.add((column[c], chosen))
+        next_lane += chosen == next_lane
     return {h: (column[h], lane[h]) for h in graph.commits}
+
+
+def frame(graphs: Sequence[Graph]) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """(xlim, ylim, (width, height) in inches) that fit every graph of ``graphs``.
+
+    Drawing several graphs on one frame keeps a commit in the same place from
+    panel to panel (and from step to step of the replay slider).
+    """
+    ncols = nlanes = nlabels = 1
+    for graph in graphs:
+        pos = layout(graph).values()
+        ncols = max(ncols, 1 + max((x for x, _ in pos), default=0))
+        nlanes = max(nlanes, 1 + max((y for _, y in pos), default=0))
+        nlabels = max(nlabels, max((len(v) for v in graph.labels().values()), default=1))
+    xlim = (-0.85 * DX, (ncols - 1) * DX + 0.85 * DX)
+    ylim = (-0.8, (nlanes - 1) * DY + 0.4 + LABEL_STEP * nlabels)
+    size = ((xlim[1] - xlim[0]) * INCHES_PER_UNIT, (ylim[1] - ylim[0]) * INCHES_PER_UNIT)
+    return xlim, ylim, size
 
 
 def draw_graph(graph: Graph, ax=None, *, title: str | None = None,
@@ -555,13 +603,11 @@ def draw_graph(graph: Graph, ax=None, *, title: str | None = None,
     if not isinstance(graph, Graph):
         raise TypeError(f"draw_graph: expected a Graph from GitSandbox.graph(); got {type(graph).__name__}")
     pos = layout(graph)
-    ncols = 1 + max((x for x, _ in pos.values()), default=0)
-    nlanes = 1 + max((y for _, y in pos.values()), default=0)
+    auto_xlim, auto_ylim, size = frame([graph])
     if ax is None:
-        _, ax = plt.subplots(figsize=(min(1.6 + 1.5 * ncols, 11), 0.9 + 1.15 * nlanes))
+        _, ax = plt.subplots(figsize=size)
     ax.set_axis_off()
-    dx, dy = 1.5, 1.15  # data units between columns and between lanes
-    xy = {h: (x * dx, y * dy) for h, (x, y) in pos.items()}
+    xy = {h: (x * DX, y * DY) for h, (x, y) in pos.items()}
 
     for h, c in graph.commits.items():
         x1, y1 = xy[h]
@@ -572,9 +618,9 @@ def draw_graph(graph: Graph, ax=None, *, title: str | None = None,
             if y0 == y1:
                 xs, ys = [x0, x1], [y0, y1]
             elif k == 0:  # a branch leaves its parent: rise at once, then run along the lane
-                xs, ys = [x0, x0 + 0.5 * dx, x1], [y0, y1, y1]
+                xs, ys = [x0, x0 + 0.5 * DX, x1], [y0, y1, y1]
             else:  # a merged branch: run along its lane, then come down into the merge
-                xs, ys = [x0, x1 - 0.5 * dx, x1], [y0, y0, y1]
+                xs, ys = [x0, x1 - 0.5 * DX, x1], [y0, y0, y1]
             ghost = not (c.reachable and graph.commits[p].reachable)
             ax.plot(xs, ys, color=GHOST_COLOR if ghost else "#555555", lw=1.4,
                     ls="--" if ghost else "-", zorder=1)
@@ -583,17 +629,17 @@ def draw_graph(graph: Graph, ax=None, *, title: str | None = None,
         x, y = xy[h]
         color = LANE_COLORS[pos[h][1] % len(LANE_COLORS)]
         if c.reachable:
-            ax.scatter([x], [y], s=260, color=color, edgecolor="white", lw=1.5, zorder=3)
+            ax.scatter([x], [y], s=240, color=color, edgecolor="white", lw=1.5, zorder=3)
         else:
-            ax.scatter([x], [y], s=260, facecolor="white", edgecolor=GHOST_COLOR, lw=1.5, ls="--", zorder=3)
-        subject = c.subject if len(c.subject) <= 18 else c.subject[:17] + "…"
-        ax.text(x, y - 0.28, f"{c.short}\n{subject}", ha="center", va="top", fontsize=7,
+            ax.scatter([x], [y], s=240, facecolor="white", edgecolor=GHOST_COLOR, lw=1.5, ls="--", zorder=3)
+        subject = c.subject if len(c.subject) <= SUBJECT_CHARS else c.subject[: SUBJECT_CHARS - 1] + "…"
+        ax.text(x, y - 0.27, f"{c.short}\n{subject}", ha="center", va="top", fontsize=7,
                 color="#333333" if c.reachable else GHOST_COLOR, family="monospace", zorder=4)
         for k, name in enumerate(labels.get(h, [])):
             is_head = name.startswith("HEAD")
             is_remote = name in graph.remotes
             ax.text(
-                x, y + 0.3 + 0.27 * k, name, ha="center", va="bottom", fontsize=7.5,
+                x, y + 0.3 + LABEL_STEP * k, name, ha="center", va="bottom", fontsize=7.5,
                 fontweight="bold" if not is_remote else "normal", style="italic" if is_remote else "normal",
                 color="white" if is_head else ("#555555" if is_remote else color), zorder=5,
                 bbox=dict(boxstyle="round,pad=0.2", lw=0.8,
@@ -602,9 +648,8 @@ def draw_graph(graph: Graph, ax=None, *, title: str | None = None,
     if graph.head is None:
         ax.text(0, 0, f"HEAD -> {graph.head_branch}\n(no commits yet)", ha="center", va="center",
                 fontsize=8, color=HEAD_COLOR)
-    max_labels = max((len(v) for v in labels.values()), default=0)
-    ax.set_xlim(xlim if xlim is not None else (-0.8 * dx, (ncols - 1) * dx + 0.8 * dx))
-    ax.set_ylim(ylim if ylim is not None else (-0.85, (nlanes - 1) * dy + 0.45 + 0.27 * max(max_labels, 1)))
+    ax.set_xlim(xlim if xlim is not None else auto_xlim)
+    ax.set_ylim(ylim if ylim is not None else auto_ylim)
     if title:
         ax.set_title(title, fontsize=9, family="monospace")
     return ax
@@ -626,3 +671,45 @@ def same_shape(a: Graph, b: Graph) -> bool:
 
     return shape(a) == shape(b)
 
+
+def play(sb: GitSandbox, *commands: str, who: str = "me", reflog: bool = False, check: bool = True,
+         max_width: float = 12.0):
+    """Run ``commands`` one by one, print each (``who$ command``) with git's output,
+    and draw the graph after each one, side by side on a shared scale.
+
+    With ``check=False`` a failing command (a rejected push, a conflict) is shown
+    and the story goes on. Returns the graphs after each command, so a cell can
+    check them (end the cell with ``;`` or assign the result to keep it quiet).
+    """
+    if not commands:
+        raise ValueError("play: give at least one git command")
+    panels = []
+    for command in commands:
+        print(f"{who}$ {command}")
+        output = sb.run(command, who=who, check=check)
+        if output:
+            print(output)
+        panels.append((command, sb.graph(who=who, reflog=reflog)))
+    draw_panels([(f"{who}$ {command}", graph) for command, graph in panels], max_width=max_width)
+    return [g for _, g in panels]
+
+
+def draw_panels(panels: Sequence[tuple[str, Graph]], *, max_width: float = 12.0) -> None:
+    """Draw ``(title, graph)`` pairs side by side on one shared frame (rows wrap at
+    ``max_width`` inches), so the same commit sits in the same spot in every panel."""
+    import matplotlib.pyplot as plt
+
+    if not panels or not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Graph) for p in panels):
+        raise TypeError(f"draw_panels: expected a non-empty list of (title, Graph) pairs; got {panels!r}")
+    xlim, ylim, (panel_w, panel_h) = frame([g for _, g in panels])
+    panel_h += 0.3  # room for the title
+    per_row = max(1, min(len(panels), int(max_width // panel_w)))
+    nrows = -(-len(panels) // per_row)
+    _, axes = plt.subplots(nrows, per_row, figsize=(panel_w * per_row, panel_h * nrows), squeeze=False,
+                           layout="constrained")
+    fit = max(12, int(panel_w / 0.08))  # characters of a 9-point monospace title that fit a panel
+    for ax, (title, graph) in zip(axes.flat, panels):
+        draw_graph(graph, ax=ax, xlim=xlim, ylim=ylim, title=title if len(title) <= fit else title[: fit - 1] + "…")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_axis_off()
+    plt.show()

@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 
 from course_utils import gitsandbox
-from course_utils.gitsandbox import GitCommandError, GitNotFoundError, GitSandbox, Graph, draw_graph, same_shape
+from course_utils.gitsandbox import (
+    GitCommandError,
+    GitNotFoundError,
+    GitSandbox,
+    Graph,
+    draw_graph,
+    draw_panels,
+    play,
+    same_shape,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -348,3 +357,22 @@ def test_draw_returns_axes_with_every_commit():
     assert "HEAD" in texts and "origin/main" in texts and "feature" in texts
     assert isinstance(g, Graph)
     plt.close(ax.figure)
+
+
+def test_play_prints_each_command_and_draws_one_panel_per_step(capsys, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    with GitSandbox() as sb:
+        graphs = play(sb, 'git commit --allow-empty -m "A"', "git checkout -b x", "git push", check=False)
+        assert sb.last_returncode != 0  # x has no upstream: shown, not raised
+    out = capsys.readouterr().out
+    assert 'me$ git commit --allow-empty -m "A"' in out and "me$ git push\nfatal:" in out
+    assert [g.head_branch for g in graphs] == ["main", "x", "x"]
+    assert len(shown) == 1 and sum(bool(ax.texts) for ax in shown[0].axes) == 3
+    plt.close(shown[0])
+    with pytest.raises(TypeError, match="draw_panels"):
+        draw_panels([graphs[0]])
+    with GitSandbox() as sb, pytest.raises(ValueError, match="play: give at least one"):
+        play(sb)

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..gitsandbox import GitSandbox, Graph, draw_graph, layout
+from ..gitsandbox import GitSandbox, Graph, draw_graph, frame
 from .base import slider_image
 
 #: A step is a git command run as "me", a (who, command) pair, or a function of the
@@ -73,20 +73,6 @@ def record_states(steps: Sequence[Step], *, remote: bool = True, teammate: bool 
     return states
 
 
-def _limits(states: Sequence[tuple[str, Graph]]) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
-    """One frame size for all states, so the picture does not jump as the slider moves."""
-    ncols = nlanes = 1
-    for _, graph in states:
-        pos = layout(graph).values()
-        ncols = max(ncols, 1 + max((x for x, _ in pos), default=0))
-        nlanes = max(nlanes, 1 + max((y for _, y in pos), default=0))
-    dx, dy = 1.5, 1.15
-    xlim = (-0.8 * dx, (ncols - 1) * dx + 0.8 * dx)
-    ylim = (-0.85, (nlanes - 1) * dy + 1.3)
-    size = (min(1.6 + 1.5 * ncols, 11), 1.2 + 1.15 * nlanes)
-    return xlim, ylim, size
-
-
 def render_state(states: Sequence[tuple[str, Graph]], step: int) -> bytes:
     """PNG bytes of the graph after ``step`` steps (0 = before the first), titled with the command."""
     if not isinstance(step, int) or isinstance(step, bool):
@@ -94,10 +80,10 @@ def render_state(states: Sequence[tuple[str, Graph]], step: int) -> bytes:
     if not 0 <= step < len(states):
         raise ValueError(f"render_state: step must be in 0..{len(states) - 1}; got {step}")
     label, graph = states[step]
-    xlim, ylim, size = _limits(states)
-    fig = Figure(figsize=size, dpi=80)  # not a pyplot figure: nothing leaks into the notebook
+    xlim, ylim, (width, height) = frame([graph for _, graph in states])
+    fig = Figure(figsize=(max(width, 5.0), height + 0.4), dpi=80)  # not pyplot's: nothing leaks into the notebook
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 0.9))
+    ax = fig.add_axes((0, 0, 1, height / (height + 0.4)))
     draw_graph(graph, ax=ax, xlim=xlim, ylim=ylim)
     fig.suptitle(f"step {step}/{len(states) - 1}   {label}", fontsize=10, family="monospace")
     buf = io.BytesIO()

@@ -1,0 +1,72 @@
+"""Student copies: solutions out, outputs cleared, and every check says 'not yet done'."""
+
+from __future__ import annotations
+
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from make_student import BEGIN, END, PLACEHOLDER, strip_solutions, student_copy  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_strip_keeps_indentation_and_surrounding_code():
+    source = f"def f(x):\n    '''doc'''\n    {BEGIN}\n    y = x + 1\n    return y\n    {END}\n\ncheck(f)"
+    assert strip_solutions(source) == f"def f(x):\n    '''doc'''\n    {PLACEHOLDER}\n\ncheck(f)"
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [(f"{BEGIN}\nx", "without"), (f"x\n{END}", "without"), (f"{BEGIN}\n{BEGIN}\n{END}", "nested")],
+)
+def test_unbalanced_markers_are_refused(source, message):
+    with pytest.raises(ValueError, match=message):
+        strip_solutions(source)
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def copies(request):
+    original = nbformat.read(request.param, as_version=4)
+    return request.param, original, student_copy(original, request.param.name)
+
+
+def test_student_copy_is_valid_with_solutions_removed_and_outputs_cleared(copies):
+    path, original, student = copies
+    nbformat.validate(student)
+    exercises = sum(c.source.count(BEGIN) for c in original.cells if c.cell_type == "code")
+    code = [c for c in student.cells if c.cell_type == "code"]
+    assert sum(c.source.count(PLACEHOLDER) for c in code) == exercises
+    assert not any(BEGIN in c.source or END in c.source for c in code)
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert [c.cell_type for c in student.cells] == [c.cell_type for c in original.cells]
+    assert "widgets" not in student.metadata
+
+
+@pytest.mark.slow
+def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, tmp_path):
+    """Run the student copy with errors allowed: checks must speak, not crash."""
+    from nbclient import NotebookClient
+
+    path, original, student = copies
+    client = NotebookClient(student, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    client.execute()
+    texts, errors = [], []
+    for cell in student.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                texts.append(out["text"])
+            elif out.get("output_type") == "error":
+                errors.append((cell.source[:80], out["ename"], "\n".join(out["traceback"])))
+            elif "text/plain" in out.get("data", {}):
+                texts.append(out["data"]["text/plain"])
+    exercises = sum(c.source.count(BEGIN) for c in original.cells if c.cell_type == "code")
+    not_done = sum(line.startswith("⏳") and "not yet done" in line for t in texts for line in t.splitlines())
+    assert not_done >= exercises, f"{path.name}: {not_done} 'not yet done' verdicts for {exercises} exercises"
+    leaked = [e for e in errors if "NotImplementedError" in e[1] or "course_utils" in e[2]]
+    assert not leaked, f"{path.name}: a check crashed instead of reporting: {leaked[0][:2]}"
