@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml constraints.txt
 lab: $(STAMP)
 	@echo "Starting JupyterLab in notebooks/; open the http://127.0.0.1:... URL it prints below."
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 \
-		$(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
+		$(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NBVAL)

@@ -117,6 +117,13 @@ def _cell_colour(k: int) -> tuple:
     return (r, g, b, 0.8)
 
 
+def _cell_points(ax: plt.Axes, xspan: float, yspan: float) -> float:
+    """Side of one data unit in points once ``ax`` is drawn with an equal aspect."""
+    bbox = ax.get_position()
+    w_in, h_in = bbox.width * ax.figure.get_figwidth(), bbox.height * ax.figure.get_figheight()
+    return 72.0 * min(w_in / xspan, h_in / yspan)
+
+
 def _blocks(shape: tuple[int, ...]) -> tuple[int, int, int]:
     """(blocks, rows, cols): how a 0-3 dimensional tensor is laid out on the page."""
     if len(shape) == 0:
@@ -161,13 +168,18 @@ def show_layout(
     storage_y, grid_bottom = 0.0, 2.0
     if ax is None:
         _, ax = plt.subplots(figsize=(min(0.45 * width + 1.2, 10), 0.45 * (rows + 4) + 0.4))
+    xlim = (-2.2, width + 0.2)
+    ylim = (storage_y - 0.6, grid_bottom + rows + (0.8 if len(info.shape) == 3 else 0.3))
+    # Fonts follow the size of a cell, so that small panels stay legible.
+    cell_pt = _cell_points(ax, xlim[1] - xlim[0], ylim[1] - ylim[0])
+    big, small = min(9.0, 0.42 * cell_pt), min(7.0, 0.3 * cell_pt)
 
     read = set(info.index.ravel().tolist())
     for k, value in enumerate(info.storage):
         face = _cell_colour(k) if k in read else "white"
         ax.add_patch(Rectangle((k, storage_y), 1, 1, facecolor=face, edgecolor="0.3", lw=0.8))
-        ax.text(k + 0.5, storage_y + 0.5, format_value(value), ha="center", va="center", fontsize=8)
-        ax.text(k + 0.5, storage_y - 0.25, str(k), ha="center", va="center", fontsize=6, color="0.4")
+        ax.text(k + 0.5, storage_y + 0.5, format_value(value), ha="center", va="center", fontsize=big)
+        ax.text(k + 0.5, storage_y - 0.25, str(k), ha="center", va="center", fontsize=small, color="0.4")
     ax.text(-0.3, storage_y + 0.5, "storage", ha="right", va="center", fontsize=8)
 
     # Centre the tensor's grid over the storage row.
@@ -178,14 +190,14 @@ def show_layout(
     for b in range(n_blocks):
         bx = x0 + b * (cols + gap)
         if len(info.shape) == 3:
-            ax.text(bx + cols / 2, grid_bottom + rows + 0.25, f"[{b}]", ha="center", va="bottom", fontsize=7)
+            ax.text(bx + cols / 2, grid_bottom + rows + 0.25, f"[{b}]", ha="center", va="bottom", fontsize=big)
         for i in range(rows):
             for j in range(cols):
                 k = int(flat_index[b, i, j])
                 x, y = bx + j, grid_bottom + rows - 1 - i
                 ax.add_patch(Rectangle((x, y), 1, 1, facecolor=_cell_colour(k), edgecolor="0.2", lw=0.8))
-                ax.text(x + 0.5, y + 0.62, format_value(flat_values[b, i, j]), ha="center", va="center", fontsize=8)
-                ax.text(x + 0.5, y + 0.25, f"s[{k}]", ha="center", va="center", fontsize=6, color="0.25")
+                ax.text(x + 0.5, y + 0.62, format_value(flat_values[b, i, j]), ha="center", va="center", fontsize=big)
+                ax.text(x + 0.5, y + 0.25, f"s[{k}]", ha="center", va="center", fontsize=small, color="0.25")
                 if arrows:
                     ax.plot([x + 0.5, k + 0.5], [y, storage_y + 1], color="0.45", lw=0.6, alpha=0.7, zorder=0.5)
     ax.text(x0 - 0.3, grid_bottom + rows / 2, "tensor", ha="right", va="center", fontsize=8)
@@ -195,8 +207,8 @@ def show_layout(
         f"contiguous {info.contiguous}"
     )
     ax.set_title(f"{title}\n{summary}" if title else summary, fontsize=9)
-    ax.set_xlim(-2.2, width + 0.2)
-    ax.set_ylim(storage_y - 0.6, grid_bottom + rows + (0.8 if len(info.shape) == 3 else 0.3))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.layout = info
