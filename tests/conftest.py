@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
 import pytest
 
-matplotlib.use("Agg")
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Larochelle's binarized MNIST beside the checkout, on the course's own machines.
-SHARED_BINARIZED_MNIST = ROOT.parent / "shared" / "data" / "binarized_mnist"
+matplotlib.use("Agg")
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from course_utils import data
-from conftest import ROOT, SHARED_BINARIZED_MNIST
+from paths import ROOT, SHARED_BINARIZED_MNIST
 
 
 # --- the 5,000-digit sample ----------------------------------------------------------

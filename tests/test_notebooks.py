@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 import make_site  # noqa: E402

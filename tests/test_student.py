@@ -7,7 +7,7 @@ import sys
 import nbformat
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 from make_student import BEGIN, END, PLACEHOLDER, strip_solutions, student_copy  # noqa: E402

@@ -36,7 +36,7 @@ def _check_n_dims(n_dims, cls: str) -> int:
 
 
 def _check_binary(x, n_dims: int, where: str) -> torch.Tensor:
-    """Return x as a float tensor after checking shape (batch, n_dims) and values in {0, 1}."""
+    """Return x unchanged after checking its shape (batch, n_dims) and that its values are in {0, 1}."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{where} expects x as a torch.Tensor of shape (batch, {n_dims}); got {type(x).__name__}")
     expected = f"{where} expects x with values in {{0, 1}} and shape (batch, {n_dims})"
@@ -65,6 +65,12 @@ def _check_n_samples(n, where: str) -> int:
 def _bernoulli_log_prob(x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
     """Elementwise log p^x (1 − p)^(1 − x), with 0·log 0 = 0 so that p ∈ {0, 1} is allowed."""
     return torch.special.xlogy(x, p) + torch.special.xlogy(1 - x, 1 - p)
+
+
+def _sum_over_pixels(terms: torch.Tensor) -> torch.Tensor:
+    """Sum per-pixel log-probabilities in float64 (so the total does not depend on the summation
+    order, hence not on threads or SIMD width), returned in the model's dtype."""
+    return terms.sum(-1, dtype=torch.float64).to(terms.dtype)
 
 
 class IndependentBernoulli(nn.Module):
@@ -97,7 +103,7 @@ class IndependentBernoulli(nn.Module):
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats, shape (batch,): Σ_i x_i log p_i + (1 − x_i) log(1 − p_i)."""
         x = _check_binary(x, self.n_dims, "IndependentBernoulli.log_prob").to(self.probs)
-        return _bernoulli_log_prob(x, self.probs).sum(-1)
+        return _sum_over_pixels(_bernoulli_log_prob(x, self.probs))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.log_prob(x)
@@ -165,18 +171,34 @@ class MarkovBernoulli(nn.Module):
         """Free parameters, counting the shorter contexts of the first pixels exactly."""
         return markov_params(self.n_dims, 2, self.order)
 
+    def _in_order(self, x: torch.Tensor) -> torch.Tensor:
+        """The columns of x in the model's ordering (no copy for raster order)."""
+        ordering = self.ordering.to(x.device)
+        if torch.equal(ordering, torch.arange(self.n_dims, device=x.device)):
+            return x
+        return x[:, ordering]
+
+    def _codes(self, xs: torch.Tensor) -> torch.Tensor:
+        """Context codes (int32) of x already in the ordering: one shifted copy per context bit."""
+        bits = xs.to(torch.int32)
+        padded = nn.functional.pad(bits, (self.order, 0))  # context before the first pixel is 0
+        codes = torch.zeros_like(bits)
+        for j in range(1, self.order + 1):  # x_{σ(t−j)} is column t + order − j of padded
+            codes |= padded[:, self.order - j : self.order - j + self.n_dims] << (j - 1)
+        return codes
+
     def context_codes(self, x: torch.Tensor) -> torch.Tensor:
         """Context code c_t of every position t (in the ordering), long tensor (batch, n_dims).
 
         Vectorized: one shifted copy of the image per context bit, no loop over pixels.
         """
         x = _check_binary(x, self.n_dims, "MarkovBernoulli.context_codes")
-        xs = x[:, self.ordering.to(x.device)].to(torch.long)
-        padded = nn.functional.pad(xs, (self.order, 0))  # context before the first pixel is 0
-        codes = torch.zeros_like(xs)
-        for j in range(1, self.order + 1):  # x_{σ(t−j)} is column t + order − j of padded
-            codes += padded[:, self.order - j : self.order - j + self.n_dims] << (j - 1)
-        return codes
+        return self._codes(self._in_order(x)).long()
+
+    def _cells(self, codes: torch.Tensor) -> torch.Tensor:
+        """Flat index t · 2**order + c_t into ``probs.view(-1)``, shape (batch, n_dims)."""
+        offsets = torch.arange(self.n_dims, device=codes.device, dtype=torch.int64) << self.order
+        return codes.long() + offsets
 
     @torch.no_grad()
     def fit(self, x: torch.Tensor, alpha: float = 1.0) -> "MarkovBernoulli":
@@ -187,29 +209,30 @@ class MarkovBernoulli(nn.Module):
         """
         x = _check_binary(x, self.n_dims, "MarkovBernoulli.fit")
         alpha = _check_alpha(alpha, "MarkovBernoulli.fit")
-        n_codes = 2**self.order
-        codes = self.context_codes(x)
-        cell = (torch.arange(self.n_dims, device=x.device) * n_codes + codes).flatten()
-        size = self.n_dims * n_codes
-        xs = x[:, self.ordering.to(x.device)].to(torch.float64).flatten()
-        seen = torch.bincount(cell, minlength=size).to(torch.float64)
-        ones = torch.bincount(cell, weights=xs, minlength=size)
+        xs = self._in_order(x)
+        cells = self._cells(self._codes(xs)).flatten()
+        size = self.n_dims * 2**self.order
+        seen = torch.bincount(cells, minlength=size).to(torch.float64)
+        ones = torch.bincount(cells, weights=xs.flatten().to(torch.float64), minlength=size)
         total = seen + 2 * alpha
         probs = torch.where(total > 0, (ones + alpha) / total.clamp_min(1e-300), torch.full_like(total, 0.5))
-        self.probs.copy_(probs.view(self.n_dims, n_codes).to(self.probs))
+        self.probs.copy_(probs.view_as(self.probs).to(self.probs))
         return self
 
     def conditionals(self, x: torch.Tensor) -> torch.Tensor:
         """p(x_{σ(t)} = 1 | its context) for every position t of the ordering, shape (batch, n_dims)."""
-        codes = self.context_codes(x).to(self.probs.device)
-        return self.probs[torch.arange(self.n_dims, device=codes.device), codes]
+        x = _check_binary(x, self.n_dims, "MarkovBernoulli.conditionals")
+        return self._conditionals(self._in_order(x).to(self.probs.device))
+
+    def _conditionals(self, xs: torch.Tensor) -> torch.Tensor:
+        cells = self._cells(self._codes(xs))
+        return self.probs.view(-1).index_select(0, cells.flatten()).view(cells.shape)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats, shape (batch,): Σ_t log p(x_{σ(t)} | context_t)."""
         x = _check_binary(x, self.n_dims, "MarkovBernoulli.log_prob").to(self.probs)
-        p = self.conditionals(x)
-        xs = x[:, self.ordering.to(x.device)]
-        return _bernoulli_log_prob(xs, p).sum(-1)
+        xs = self._in_order(x)
+        return _sum_over_pixels(_bernoulli_log_prob(xs, self._conditionals(xs)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.log_prob(x)
@@ -219,14 +242,16 @@ class MarkovBernoulli(nn.Module):
         """``n`` exact samples (n, n_dims): pixel by pixel along the ordering, all n at once."""
         n = _check_n_samples(n, "MarkovBernoulli.sample")
         device, dtype = self.probs.device, self.probs.dtype
-        u = torch.rand(n, self.n_dims, generator=generator, dtype=dtype).to(device)
-        xs = torch.zeros(n, self.n_dims, dtype=dtype, device=device)
+        # One uniform per pixel, drawn up front; stored (pixel, sample) so each step reads and writes a row.
+        u = torch.rand(n, self.n_dims, generator=generator, dtype=dtype).to(device).T.contiguous()
+        xs = torch.zeros(self.n_dims, n, dtype=dtype, device=device)
         code = torch.zeros(n, dtype=torch.long, device=device)
         mask = 2**self.order - 1
-        for t in range(self.n_dims):  # sequential by nature: pixel t needs pixels before it
-            bit = (u[:, t] < self.probs[t, code]).long()
-            xs[:, t] = bit.to(dtype)
+        for t in range(self.n_dims):  # sequential by nature: pixel t needs the pixels before it
+            bit = (u[t] < self.probs[t].index_select(0, code)).long()  # index_select: no threading overhead
+            xs[t] = bit
             code = ((code << 1) | bit) & mask
+        xs = xs.T
         x = torch.empty_like(xs)
         x[:, self.ordering.to(device)] = xs
         return x

@@ -11,25 +11,41 @@ pytestmark = pytest.mark.browser
 RUN_TIMEOUT_S = 600
 
 
+KERNEL_READY = """async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    return panel.sessionContext.session.kernel.status;
+}"""
+RUN_STATE = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const cells = panel.content.widgets.filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim());
+    return {
+        status: panel.sessionContext.session.kernel.status,
+        pending: cells.filter(c => c.model.executionCount === null || c.promptNode.textContent.includes('*')).length,
+    };
+}"""
+
+
 def _run_all(page, base, token, notebook, artifacts):
+    """Open ``notebook`` in JupyterLab, run all cells, wait until every one has run."""
     page.goto(f"{base}/lab/tree/{notebook}?token={token}")
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=120_000)
+    page.evaluate(KERNEL_READY)
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+                           timeout=120_000)
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs'); }")
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     deadline = time.monotonic() + RUN_TIMEOUT_S
-    time.sleep(2)
+    page.wait_for_timeout(3000)
     while True:
-        busy = page.evaluate(
-            """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
-                     .some(p => p.textContent.includes('*'))"""
-        )
-        if not busy and page.query_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']"):
+        state = page.evaluate(RUN_STATE)
+        if state["status"] == "idle" and state["pending"] == 0:
             break
         if time.monotonic() > deadline:
             page.screenshot(path=str(artifacts / f"{notebook}-timeout.png"))
-            pytest.fail(f"{notebook} did not finish running within {RUN_TIMEOUT_S} s in the browser")
-        time.sleep(1)
+            pytest.fail(f"{notebook} did not finish running within {RUN_TIMEOUT_S} s in the browser: {state}")
+        page.wait_for_timeout(1000)
     tracebacks = [e for e in page.query_selector_all(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")
                   if "Traceback" in (e.text_content() or "")]
     assert not tracebacks, f"{notebook}: a cell failed in the browser: {tracebacks[0].text_content()[:500]}"

@@ -1,0 +1,135 @@
+"""Notebook 03's slider: how many parameters each model of n pixels needs, over n.
+
+``render_counts(n_max, k, order)`` draws log10 of the exact counts from
+``course_utils.counting`` (full joint = chain rule, AR-``order`` Markov,
+independent) for n = 1..n_max, next to the number of values 4,000 training
+images of n pixels hold. It reuses one figure, so a slider move only updates
+line data. ``counting_widget()`` wires three sliders to it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import lru_cache
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ..counting import independent_params, joint_params, markov_params
+from ..plotting import COLORS
+from .base import slider_image
+
+__all__ = ["N_IMAGES", "log10_counts", "render_counts", "counting_widget"]
+
+#: Training images in ``load_mnist()``; the data curve is N_IMAGES · n observed values.
+N_IMAGES = 4_000
+
+_CURVES = ("joint", "markov", "independent", "data")
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value: float, _pos=None) -> str:
+    """Tick label 10ⁿ in plain Unicode (mathtext would cost a parse per redraw)."""
+    return "10" + str(int(round(value))).translate(_SUPERSCRIPT)
+
+
+def _short(count: int) -> str:
+    """An exact count with thousands separators, or ≈10^x.x when it has more than 9 digits."""
+    return f"{count:,}" if count < 10**9 else f"≈ 10^{math.log10(count):.1f}"
+
+
+def log10_counts(n_max: int, k: int = 2, order: int = 1) -> dict[str, np.ndarray]:
+    """log10 of the exact parameter counts for n = 1..n_max (Python ints, then ``math.log10``).
+
+    Keys: "n", "joint" (also the chain rule), "markov", "independent", "data"
+    (N_IMAGES · n values observed). A count of 0 (one value per pixel, no
+    parameters) maps to -inf.
+    """
+    for name, value, low in (("n_max", n_max, 1), ("k", k, 2), ("order", order, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"log10_counts: {name} must be an int >= {low}; got {value!r}")
+    n_max, k, order = int(n_max), int(k), int(order)
+    curves = _curves(k, order, max(n_max, 784))
+    return {name: values[:n_max] for name, values in curves.items()}
+
+
+@lru_cache(maxsize=64)
+def _curves(k: int, order: int, n_max: int) -> dict[str, np.ndarray]:
+    def log10(count: int) -> float:
+        return math.log10(count) if count > 0 else -math.inf
+
+    ns = np.arange(1, n_max + 1)
+    curves = {
+        "n": ns,
+        "joint": np.array([log10(joint_params(n, k)) for n in range(1, n_max + 1)]),
+        "markov": np.array([log10(markov_params(n, k, order)) for n in range(1, n_max + 1)]),
+        "independent": np.array([log10(independent_params(n, k)) for n in range(1, n_max + 1)]),
+        "data": np.log10(N_IMAGES * ns.astype(float)),
+    }
+    for values in curves.values():
+        values.flags.writeable = False  # cached: callers get read-only views
+    return curves
+
+
+_state: dict = {}
+
+
+def _figure():
+    """One persistent figure with one line per curve (built on first use)."""
+    if not _state:
+        fig = Figure(figsize=(6.4, 3.4), dpi=72)
+        ax = fig.add_subplot()
+        styles = {
+            "joint": dict(color=COLORS["highlight"], lw=2, label="full joint = chain rule"),
+            "markov": dict(color=COLORS["model"], lw=2, label="Markov"),
+            "independent": dict(color=COLORS["data"], lw=2, label="independent"),
+            "data": dict(color="0.4", lw=1.2, ls="--", label=f"values in {N_IMAGES:,} images"),
+        }
+        lines = {name: ax.plot([], [], **styles[name])[0] for name in _CURVES}
+        ax.set_xlabel("n (number of pixels)")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+        ax.set_ylabel("free parameters (log scale)")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+        ax.grid(True, alpha=0.3)
+        legend = ax.legend(loc="upper left", fontsize=8, frameon=False)
+        title = ax.set_title("", fontsize=10)
+        fig.subplots_adjust(left=0.13, right=0.97, bottom=0.15, top=0.88)
+        _state.update(fig=fig, ax=ax, lines=lines, title=title, markov_label=legend.get_texts()[1])
+    return _state
+
+
+def render_counts(n_max: int = 784, k: int = 2, order: int = 1) -> bytes:
+    """PNG of the parameter counts for n = 1..n_max pixels with k values each."""
+    curves = log10_counts(n_max, k, order)
+    st = _figure()
+    for name in _CURVES:
+        y = np.where(np.isfinite(curves[name]), curves[name], np.nan)
+        st["lines"][name].set_data(curves["n"], y)
+    st["markov_label"].set_text(f"Markov, order {order} (AR-{order})")
+    top = max(np.nanmax(np.where(np.isfinite(curves[c]), curves[c], np.nan)) for c in _CURVES)
+    st["ax"].set_xlim(0.5, max(n_max, 2) + 0.5)
+    st["ax"].set_ylim(-0.2, max(1.0, top) * 1.05 + 0.2)
+    n = int(n_max)
+    k, order = int(k), int(order)
+    st["title"].set_text(
+        f"n = {n:,}, k = {k}: joint {_short(joint_params(n, k))}, "
+        f"AR-{order} {_short(markov_params(n, k, order))}, independent {_short(independent_params(n, k))}"
+    )
+    buf = io.BytesIO()
+    st["fig"].savefig(buf, format="png", pil_kwargs={"compress_level": 1})  # fast to encode
+    return buf.getvalue()
+
+
+def counting_widget(n_max: int = 784, k: int = 2, order: int = 1) -> widgets.VBox:
+    """Sliders for n_max, k and the Markov order over the count plot."""
+    controls = {
+        "n_max": widgets.IntSlider(value=n_max, min=1, max=784, description="pixels n"),
+        "k": widgets.IntSlider(value=k, min=2, max=256, description="values k"),
+        "order": widgets.IntSlider(value=order, min=0, max=16, description="order"),
+    }
+    return slider_image(render_counts, controls,
+                        caption="Free parameters of a distribution over n pixels (log scale)")

@@ -1,0 +1,160 @@
+"""Tests of course_utils.evaluation: likelihood units, mode coverage, Fréchet distance, sample score."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.linalg import sqrtm
+
+from course_utils import evaluation as ev
+
+CENTERS = np.array([[2 * math.cos(k * math.pi / 4), 2 * math.sin(k * math.pi / 4)] for k in range(8)])
+STD = 0.02
+
+
+def test_bits_per_dim():
+    assert ev.bits_per_dim(784 * math.log(2)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="n_dims must be a positive int"):
+        ev.bits_per_dim(1.0, n_dims=0)
+
+
+# ----------------------------------------------------------------------------
+# mode_coverage
+# ----------------------------------------------------------------------------
+
+
+def test_samples_on_three_centres_capture_three_modes():
+    samples = np.repeat(CENTERS[[0, 3, 5]], [10, 20, 30], axis=0) + 0.5 * STD
+    result = ev.mode_coverage(samples, CENTERS, STD)
+    assert result["modes_captured"] == 3 and result["captured"] == [0, 3, 5]
+    assert result["high_quality"] == 1.0
+    assert result["per_mode"] == [10, 0, 0, 20, 0, 30, 0, 0]
+
+
+def test_far_samples_capture_nothing_and_count_as_low_quality():
+    # The origin is 2 away from every centre: nearest to some mode, but far outside 3 std.
+    samples = np.zeros((50, 2))
+    result = ev.mode_coverage(samples, CENTERS, STD)
+    assert result == {"modes_captured": 0, "captured": [], "high_quality": 0.0, "per_mode": [0] * 8}
+
+
+def test_high_quality_share_and_threshold_boundary():
+    direction = CENTERS[2] / 2  # unit vector pointing at centre 2
+    inside = CENTERS[2] + 2.9 * STD * direction
+    outside = CENTERS[2] + 3.1 * STD * direction
+    samples = np.stack([inside, inside, inside, outside])
+    result = ev.mode_coverage(samples, CENTERS, STD)
+    assert result["high_quality"] == 0.75 and result["per_mode"][2] == 3
+    # A looser threshold lets the fourth sample in.
+    assert ev.mode_coverage(samples, CENTERS, STD, threshold=4.0)["high_quality"] == 1.0
+
+
+def test_a_full_ring_captures_all_modes():
+    rng = np.random.default_rng(0)
+    k = rng.integers(0, 8, size=4000)
+    samples = CENTERS[k] + STD * rng.standard_normal((4000, 2))
+    result = ev.mode_coverage(torch.as_tensor(samples, dtype=torch.float32), CENTERS, STD)
+    assert result["modes_captured"] == 8
+    # For a 2-D Gaussian, P(|x - mu| <= 3 std) = 1 - exp(-9/2) = 0.9889.
+    assert result["high_quality"] == pytest.approx(1 - math.exp(-4.5), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"samples": np.zeros((3, 3))}, "same dimension"),
+        ({"samples": np.zeros(3)}, "samples must be a non-empty 2-D array"),
+        ({"std": 0.0}, "std must be a positive number"),
+        ({"threshold": -1}, "threshold must be a positive number"),
+        ({"samples": np.full((2, 2), np.nan)}, "finite"),
+    ],
+)
+def test_mode_coverage_rejects_bad_inputs(kwargs, message):
+    args = {"samples": np.zeros((3, 2)), "centers": CENTERS, "std": STD, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        ev.mode_coverage(**args)
+
+
+# ----------------------------------------------------------------------------
+# Fréchet distance
+# ----------------------------------------------------------------------------
+
+
+def _random_spd(rng, d):
+    a = rng.standard_normal((d, d))
+    return a @ a.T + 0.1 * np.eye(d)
+
+
+def test_frechet_distance_one_dimensional_closed_form():
+    # For 1-D Gaussians, d² = (m1 - m2)² + (s1 - s2)².
+    assert ev.gaussian_frechet_distance([1.0], [[4.0]], [-2.0], [[0.25]]) == pytest.approx(9 + 1.5**2)
+
+
+def test_frechet_distance_matches_a_scipy_sqrtm_reference():
+    rng = np.random.default_rng(0)
+    for d in (2, 5, 16):
+        m1, m2 = rng.standard_normal(d), rng.standard_normal(d)
+        c1, c2 = _random_spd(rng, d), _random_spd(rng, d)
+        reference = np.sum((m1 - m2) ** 2) + np.trace(c1 + c2 - 2 * np.real(sqrtm(c1 @ c2)))
+        assert ev.gaussian_frechet_distance(m1, c1, m2, c2) == pytest.approx(reference, rel=1e-8)
+        assert ev.gaussian_frechet_distance(m1, c1, m2, c2) == pytest.approx(
+            ev.gaussian_frechet_distance(m2, c2, m1, c1), rel=1e-9
+        )
+        assert ev.gaussian_frechet_distance(m1, c1, m1, c1) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_frechet_distance_on_features_sees_a_shift():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((4000, 3))
+    b = rng.standard_normal((4000, 3))
+    assert ev.frechet_distance(a, b) < 0.02
+    assert ev.frechet_distance(a, b + np.array([1.0, 2.0, 0.0])) == pytest.approx(5.0, abs=0.1)
+    with pytest.raises(ValueError, match="equal widths"):
+        ev.frechet_distance(a, b[:, :2])
+
+
+# ----------------------------------------------------------------------------
+# sample_score (with a stand-in classifier whose answers are known)
+# ----------------------------------------------------------------------------
+
+
+class PixelClassifier(torch.nn.Module):
+    """Class k is the brightest of the first 10 pixels; features are those pixels."""
+
+    def features(self, x):
+        return x[:, :10]
+
+    def head(self, h):
+        return 50.0 * h
+
+
+def _one_hot_images(labels):
+    x = torch.zeros(len(labels), 784)
+    x[torch.arange(len(labels)), torch.as_tensor(labels)] = 1.0
+    return x
+
+
+def test_sample_score_counts_coverage_and_confidence():
+    labels = [0] * 50 + [1] * 30 + [2] * 16 + [3] * 4  # 100 samples; 5% of them = 5
+    score = ev.sample_score(PixelClassifier(), _one_hot_images(labels), _one_hot_images(list(range(10)) * 10))
+    assert score["class_counts"] == [50, 30, 16, 4, 0, 0, 0, 0, 0, 0]
+    assert score["class_coverage"] == 3  # class 3 has 4 < 5 samples
+    assert score["mean_confidence"] == pytest.approx(1.0, abs=1e-6)
+    assert score["frechet"] > 0.1
+
+
+def test_sample_score_of_the_reference_itself():
+    reference = _one_hot_images(list(range(10)) * 10)
+    score = ev.sample_score(PixelClassifier(), reference, reference)
+    assert score["class_coverage"] == 10 and score["frechet"] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_sample_score_rejects_bad_inputs():
+    reference = _one_hot_images(list(range(10)))
+    with pytest.raises(ValueError, match=r"samples must be a tensor of shape \(N, 784\)"):
+        ev.sample_score(PixelClassifier(), torch.zeros(5, 28, 28), reference)
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        ev.sample_score(PixelClassifier(), 2 * reference, reference)
