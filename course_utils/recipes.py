@@ -35,6 +35,13 @@ class NADERecipe(Recipe):
 
 
 @dataclass(frozen=True)
+class PixelCNNRecipe(Recipe):
+    n_channels: int = 16
+    n_layers: int = 4
+    first_kernel: int = 7
+
+
+@dataclass(frozen=True)
 class VAERecipe(Recipe):
     n_latent: int = 2
     n_hidden: int = 256
@@ -52,19 +59,27 @@ class GANRecipe(Recipe):
     info_weight: float = 1.0  # lambda in front of InfoGAN's L_I
     pack: int = 1  # samples per discriminator input (PacGAN); 1 = vanilla
     beta1: float = 0.5  # Adam's beta1, as in DCGAN
-    n_runs: int = 1  # seeds seed, seed+1, ... for measured comparisons
+    lr_d: float | None = None  # the discriminator's learning rate (None: lr)
+    n_runs: int = 1  # independent toy runs trained side by side (models.gan.StackedLinear)
 
 
 # Notebook 03 (filled in by the notebook's issue).
-BASELINES = BaselineRecipe()
+BASELINES = BaselineRecipe(alpha=1.0, markov_order=5)  # order chosen on validation data in notebook 03, Section 7
 
 # Notebook 04.
-NADE = NADERecipe()
+NADE = NADERecipe(n_hidden=100, batch_size=100, lr=1e-2, epochs=12)  # ~19 s CPU, 1 thread (loaded machine)
+
+# Notebook 04: a tiny PixelCNN (3 epochs take about 7 s of CPU time, one thread).
+PIXELCNN = PixelCNNRecipe(epochs=3, batch_size=50, lr=3e-3)
 
 # Notebook 05.
-VAE_2D = VAERecipe(n_latent=2)
-VAE_20D = VAERecipe(n_latent=20)
+VAE_2D = VAERecipe(n_latent=2, n_hidden=256, n_layers=2, epochs=60)  # about 22 s of CPU time, one thread
+VAE_20D = VAERecipe(n_latent=20, n_hidden=512, n_layers=1, epochs=40)  # about 19 s of CPU time, one thread
 
 # Notebook 06.
-GAN_RING = GANRecipe(n_latent=2)
-DCGAN = GANRecipe(n_latent=64)
+GAN_1D = GANRecipe(n_latent=4, n_hidden=32, steps=2000, batch_size=128, lr=1e-3)  # ~3 s CPU, 1 thread
+# Ring of 8 Gaussians (radius 2, std 0.02), 5 seeds trained side by side; ~10-14 s CPU each, 1 thread.
+GAN_RING = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5)
+GAN_RING_PACKED = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5, pack=2)
+GAN_RING_INFO = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5, n_code=8)
+DCGAN = GANRecipe(n_latent=64, n_hidden=32, steps=1200, batch_size=64, lr=2e-4)  # ~50 s CPU, 1 thread

@@ -28,6 +28,7 @@ from . import recipes
 #: name -> (module with build_from_recipe / train_from_recipe, recipe attribute name)
 REGISTRY: dict[str, tuple[str, str]] = {
     "nade": ("course_utils.models.nade", "NADE"),
+    "pixelcnn": ("course_utils.models.pixelcnn", "PIXELCNN"),
     "vae_2d": ("course_utils.models.vae", "VAE_2D"),
     "vae_20d": ("course_utils.models.vae", "VAE_20D"),
     "dcgan": ("course_utils.models.gan", "DCGAN"),
