@@ -98,7 +98,7 @@ def _build(shape: tuple[int, int]) -> _Canvas:
         ax.set_yticks([])
         ax.grid(False)
     ax_x.set_title("image so far", fontsize=10)
-    ax_p.set_title("p(x_i = 1 | x_<i) used", fontsize=10)
+    ax_p.set_title(r"$p(x_i = 1 \mid x_{<i})$ used", fontsize=10)
     cax = fig.add_axes([0.915, 0.05, 0.02, 0.72])
     fig.colorbar(probs, cax=cax)
     title = fig.suptitle("", fontsize=10)
