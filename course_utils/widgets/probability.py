@@ -172,6 +172,7 @@ def likelihood_slider(heads: int = 7, n: int = 10, p: float = 0.5) -> widgets.VB
         render,
         {"p": slider},
         caption=f"<b>Likelihood of p</b> for {heads} ones in {n} coin flips: move p, watch ℓ(p); the star is the MLE.",
+        css_class="likelihood-explorer",
     )
 
 
@@ -244,6 +245,7 @@ def law_of_large_numbers_slider(n: int = 10) -> widgets.VBox:
         render_law_of_large_numbers,
         {"n": slider},
         caption="<b>Law of large numbers</b>: five independent die sequences; their running means close in on 3.5.",
+        css_class="lln-explorer",
     )
 
 
@@ -285,7 +287,7 @@ def _build_clt(reps: int, seed: int) -> _Canvas:
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.18, top=0.86, wspace=0.22)
     s_step = ax_s.stairs(np.zeros(len(_SAMPLE_EDGES) - 1), _SAMPLE_EDGES, fill=True, color=COLORS["data"])
     xs = np.linspace(0, 6, 200)
-    ax_s.plot(xs, np.exp(-xs), color="k", lw=1.5, label="population e^(−x)")
+    (population,) = ax_s.plot(xs, np.exp(-xs), color="k", lw=1.5, label="population e^(−x)")
     ax_s.set_xlim(0, 6)
     ax_s.set_xlabel("x")
     ax_s.set_ylabel("density")
@@ -298,7 +300,7 @@ def _build_clt(reps: int, seed: int) -> _Canvas:
     ax_m.set_xlabel("sample mean x̄")
     ax_m.legend(loc="upper right", fontsize=8)
     m_title = ax_m.set_title("", fontsize=10)
-    return _Canvas(fig, [s_step, m_step, normal, s_title, m_title], s_step=s_step, m_step=m_step, normal=normal,
+    return _Canvas(fig, [s_step, population, m_step, normal, s_title, m_title], s_step=s_step, m_step=m_step, normal=normal,
                    xm=xm, s_title=s_title, m_title=m_title, ax_s=ax_s, ax_m=ax_m)
 
 
@@ -338,4 +340,5 @@ def clt_slider(n: int = 1) -> widgets.VBox:
         {"n": slider},
         caption="<b>Central limit theorem</b>: one sample stays skewed like its population; "
         "the means of many samples become Gaussian with sd 1/√n.",
+        css_class="clt-explorer",
     )
