@@ -82,4 +82,4 @@ GAN_1D = GANRecipe(n_latent=4, n_hidden=32, steps=2000, batch_size=128, lr=1e-3)
 GAN_RING = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5)
 GAN_RING_PACKED = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5, pack=2)
 GAN_RING_INFO = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5, n_code=8)
-DCGAN = GANRecipe(n_latent=64, n_hidden=32, steps=1200, batch_size=64, lr=2e-4)  # ~50 s CPU, 1 thread
+DCGAN = GANRecipe(n_latent=64, n_hidden=32, steps=1200, batch_size=64, lr=1e-3)  # ~45-50 s CPU, 1 thread

@@ -8,11 +8,13 @@ in the two-player game
 This module holds
 
 * networks: ``MLPGenerator`` / ``MLPDiscriminator`` for 1-D and 2-D toy data
-  (the discriminator can *pack* several samples, PacGAN, Lin et al. 2018), and
+  (the discriminator can *pack* several samples, PacGAN, Lin et al. 2018; with
+  ``n_runs`` several independent runs are stacked, ``StackedLinear``), and
   ``DCGenerator`` / ``DCDiscriminator`` for 28x28 digits (DCGAN, Radford et
-  al. 2016), with an optional InfoGAN categorical code (Chen et al. 2016);
-* the losses ``discriminator_loss`` and ``generator_loss`` written on logits;
-* ``train_gan``, the alternating loop, which can keep snapshots for replay;
+  al. 2016); both kinds take an optional InfoGAN categorical code (Chen et al. 2016);
+* the losses ``discriminator_loss``, ``generator_loss`` and ``info_loss``, on logits;
+* ``train_gan``, the alternating loop, which can keep snapshots for replay, and
+  ``train_toy_gan``, which builds and trains a toy GAN from a ``GANRecipe``;
 * theory on a grid: ``optimal_discriminator`` (Prop. 1 of the 2014 paper),
   ``gan_value`` (eq. 1) and ``jsd`` (Theorem 1: V(D*, G) = -log 4 + 2 JSD);
 * toy data: ``ring_of_gaussians`` and ``two_gaussians_1d``;
@@ -36,6 +38,7 @@ from torch import nn
 __all__ = [
     "MLPGenerator",
     "MLPDiscriminator",
+    "StackedLinear",
     "DCGenerator",
     "DCDiscriminator",
     "DCGAN",
@@ -50,6 +53,7 @@ __all__ = [
     "ring_of_gaussians",
     "two_gaussians_1d",
     "build_toy_gan",
+    "train_toy_gan",
     "density_snapshot_1d",
     "build_from_recipe",
     "train_from_recipe",
@@ -117,40 +121,51 @@ def _init_rng(seed: int):
 
 
 class _Generator(nn.Module):
-    """Shared surface: ``n_latent``, ``n_code``, ``latent(n)``, ``sample(n)``."""
+    """Shared surface: ``n_latent``, ``n_code``, ``n_runs``, ``latent(n)``, ``sample(n)``.
+
+    ``n_runs = None`` is an ordinary network on (batch, ...) tensors; an integer
+    R stacks R independent networks that read and write (R, batch, ...) tensors.
+    """
 
     n_latent: int
-    n_code: int
+    n_code: int = 0
+    n_runs: int | None = None
+
+    def _lead(self, n: int) -> tuple[int, ...]:
+        return (n,) if self.n_runs is None else (self.n_runs, n)
 
     def latent(self, n: int, generator: torch.Generator | None = None, code=None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Draw z ~ N(0, I) and, with an InfoGAN code, c ~ Uniform{0..n_code-1} (or the given code)."""
         _check_positive_int(f"{type(self).__name__}.latent", "n", n)
         device = next(self.parameters()).device
-        z = torch.randn(n, self.n_latent, generator=generator).to(device)
+        z = torch.randn(*self._lead(n), self.n_latent, generator=generator).to(device)
         if self.n_code == 0:
             if code is not None:
                 raise ValueError(f"{type(self).__name__}.latent: this generator has no code (n_code=0); got code={code!r}")
             return z, None
         if code is None:
-            c = torch.randint(self.n_code, (n,), generator=generator)
+            c = torch.randint(self.n_code, self._lead(n), generator=generator)
         else:
-            c = torch.as_tensor(code, dtype=torch.long).expand(n).clone()
+            c = torch.as_tensor(code, dtype=torch.long).expand(*self._lead(n)).clone()
             if c.min() < 0 or c.max() >= self.n_code:
                 raise ValueError(f"{type(self).__name__}.latent: code must be in 0..{self.n_code - 1}; got {code!r}")
         return z, c.to(device)
 
     def _inputs(self, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         name = f"{type(self).__name__}.forward"
-        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.n_latent:
+        dims = 2 if self.n_runs is None else 3
+        lead_ok = isinstance(z, torch.Tensor) and z.dim() == dims and (self.n_runs is None or z.shape[0] == self.n_runs)
+        if not lead_ok or z.shape[-1] != self.n_latent:
             shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"{name} expects z of shape (batch, {self.n_latent}); got {shape}")
+            want = "(batch" if self.n_runs is None else f"({self.n_runs}, batch"
+            raise ValueError(f"{name} expects z of shape {want}, {self.n_latent}); got {shape}")
         if self.n_code == 0:
             if c is not None:
                 raise ValueError(f"{name}: this generator has no code (n_code=0), so c must be None")
             return z
-        if c is None or c.shape != (len(z),):
-            raise ValueError(f"{name} expects a code c of shape ({len(z)},) with values in 0..{self.n_code - 1}")
-        return torch.cat([z, F.one_hot(c, self.n_code).to(z.dtype)], dim=1)
+        if not isinstance(c, torch.Tensor) or c.shape != z.shape[:-1]:
+            raise ValueError(f"{name} expects a code c of shape {tuple(z.shape[:-1])} with values in 0..{self.n_code - 1}")
+        return torch.cat([z, F.one_hot(c, self.n_code).to(z.dtype)], dim=-1)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, code=None) -> torch.Tensor:
@@ -163,61 +178,126 @@ class _Generator(nn.Module):
         return x
 
 
-class MLPGenerator(_Generator):
-    """G: R^n_latent -> R^n_out, an MLP with ReLU hidden layers and a linear output."""
+class StackedLinear(nn.Module):
+    """R independent affine maps on R stacked batches: (R, B, n_in) -> (R, B, n_out).
 
-    def __init__(self, n_latent: int = 2, n_out: int = 2, n_hidden: int = 128, n_layers: int = 2, n_code: int = 0):
+    Each slice is initialised like ``nn.Linear`` (uniform in ±1/sqrt(n_in)). One
+    batched matrix product trains R small networks for about the price of one.
+    """
+
+    def __init__(self, n_runs: int, n_in: int, n_out: int):
+        super().__init__()
+        bound = 1.0 / math.sqrt(n_in)
+        self.weight = nn.Parameter(torch.empty(n_runs, n_in, n_out).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(n_runs, 1, n_out).uniform_(-bound, bound))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
+def _linear(n_in: int, n_out: int, n_runs: int | None) -> nn.Module:
+    return nn.Linear(n_in, n_out) if n_runs is None else StackedLinear(n_runs, n_in, n_out)
+
+
+def _mlp(n_in: int, n_hidden: int, n_layers: int, n_out: int | None, activation: Callable[[], nn.Module], n_runs: int | None) -> nn.Sequential:
+    """Hidden layers (linear + activation), then a linear output unless ``n_out`` is None."""
+    layers: list[nn.Module] = []
+    width = n_in
+    for _ in range(n_layers):
+        layers += [_linear(width, n_hidden, n_runs), activation()]
+        width = n_hidden
+    if n_out is not None:
+        layers.append(_linear(width, n_out, n_runs))
+    return nn.Sequential(*layers)
+
+
+def _check_runs(fn: str, n_runs) -> None:
+    if n_runs is not None:
+        _check_positive_int(fn, "n_runs", n_runs)
+
+
+class MLPGenerator(_Generator):
+    """G: R^n_latent -> R^n_out, an MLP with ReLU hidden layers and a linear output.
+
+    With ``n_runs = R`` it holds R independent generators (see ``StackedLinear``).
+    """
+
+    def __init__(
+        self, n_latent: int = 2, n_out: int = 2, n_hidden: int = 128, n_layers: int = 2, n_code: int = 0, n_runs: int | None = None
+    ):
         super().__init__()
         for name, value in (("n_latent", n_latent), ("n_out", n_out), ("n_hidden", n_hidden), ("n_layers", n_layers)):
             _check_positive_int("MLPGenerator", name, value)
         if not isinstance(n_code, int) or n_code < 0:
             raise ValueError(f"MLPGenerator: n_code must be a non-negative int; got {n_code!r}")
-        self.n_latent, self.n_out, self.n_code = n_latent, n_out, n_code
-        layers: list[nn.Module] = []
-        width = n_latent + n_code
-        for _ in range(n_layers):
-            layers += [nn.Linear(width, n_hidden), nn.ReLU()]
-            width = n_hidden
-        layers.append(nn.Linear(width, n_out))
-        self.net = nn.Sequential(*layers)
+        _check_runs("MLPGenerator", n_runs)
+        self.n_latent, self.n_out, self.n_code, self.n_runs = n_latent, n_out, n_code, n_runs
+        self.net = _mlp(n_latent + n_code, n_hidden, n_layers, n_out, nn.ReLU, n_runs)
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(self._inputs(z, c))
 
 
 class MLPDiscriminator(nn.Module):
-    """D: R^n_in -> logit, an MLP with leaky-ReLU hidden layers.
+    """D: R^n_in -> logit, an MLP with leaky-ReLU hidden layers (``body``) and a linear ``head``.
 
     With ``pack = m > 1`` (PacGAN, Lin et al. 2018) the discriminator judges m
     samples at once: a batch of shape (B, n_in) is read as B/m packs of shape
     (m * n_in), and one logit comes out per pack. Packing lets D see the
     *diversity* of a set of samples, which penalizes a collapsed generator.
+    With ``n_code > 0`` a second head Q(c | x) reads the same body (InfoGAN).
+    With ``n_runs = R`` it holds R independent discriminators on (R, B, n_in).
     """
 
-    def __init__(self, n_in: int = 2, n_hidden: int = 128, n_layers: int = 2, pack: int = 1, negative_slope: float = 0.2):
+    def __init__(
+        self,
+        n_in: int = 2,
+        n_hidden: int = 128,
+        n_layers: int = 2,
+        pack: int = 1,
+        negative_slope: float = 0.2,
+        n_runs: int | None = None,
+        n_code: int = 0,
+    ):
         super().__init__()
         for name, value in (("n_in", n_in), ("n_hidden", n_hidden), ("n_layers", n_layers), ("pack", pack)):
             _check_positive_int("MLPDiscriminator", name, value)
-        self.n_in, self.pack = n_in, pack
-        layers: list[nn.Module] = []
-        width = n_in * pack
-        for _ in range(n_layers):
-            layers += [nn.Linear(width, n_hidden), nn.LeakyReLU(negative_slope)]
-            width = n_hidden
-        layers.append(nn.Linear(width, 1))
-        self.net = nn.Sequential(*layers)
+        _check_runs("MLPDiscriminator", n_runs)
+        if not isinstance(n_code, int) or n_code < 0:
+            raise ValueError(f"MLPDiscriminator: n_code must be a non-negative int; got {n_code!r}")
+        if n_code and pack > 1:
+            raise ValueError("MLPDiscriminator: an InfoGAN code head reads one sample at a time, so it needs pack=1")
+        self.n_in, self.pack, self.n_runs, self.n_code = n_in, pack, n_runs, n_code
+        self.body = _mlp(n_in * pack, n_hidden, n_layers, None, lambda: nn.LeakyReLU(negative_slope), n_runs)
+        self.head = _linear(n_hidden, 1, n_runs)
+        self.q_head = _linear(n_hidden, n_code, n_runs) if n_code else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits of D, shape (batch / pack,)."""
-        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != self.n_in:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer, one row per pack."""
+        dims = 2 if self.n_runs is None else 3
+        ok = isinstance(x, torch.Tensor) and x.dim() == dims and x.shape[-1] == self.n_in
+        if not ok or (self.n_runs is not None and x.shape[0] != self.n_runs):
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"MLPDiscriminator.forward expects x of shape (batch, {self.n_in}); got {shape}")
-        if len(x) % self.pack:
+            want = "(batch" if self.n_runs is None else f"({self.n_runs}, batch"
+            raise ValueError(f"MLPDiscriminator.forward expects x of shape {want}, {self.n_in}); got {shape}")
+        batch = x.shape[-2]
+        if batch % self.pack:
             raise ValueError(
                 f"MLPDiscriminator.forward: with pack={self.pack} the batch size must be a multiple of "
-                f"{self.pack}; got {len(x)}"
+                f"{self.pack}; got {batch}"
             )
-        return self.net(x.reshape(len(x) // self.pack, self.pack * self.n_in)).squeeze(1)
+        return self.body(x.reshape(*x.shape[:-2], batch // self.pack, self.pack * self.n_in))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of D, shape (batch / pack,) (or (R, batch / pack) for stacked runs)."""
+        return self.head(self.features(x)).squeeze(-1)
+
+    def forward_with_code(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits of D, logits of Q(c | x)) from one pass through the body."""
+        if self.q_head is None:
+            raise ValueError("MLPDiscriminator.forward_with_code: this discriminator has no code head (n_code=0)")
+        h = self.features(x)
+        return self.head(h).squeeze(-1), self.q_head(h)
 
 
 class DCGenerator(_Generator):
@@ -353,12 +433,12 @@ def info_loss(code_logits: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
     Minimizing it maximizes a lower bound H(c) - L_I on the mutual information I(c; G(z, c)).
     """
     _check_logits("info_loss", "code_logits", code_logits)
-    if code_logits.dim() != 2 or not isinstance(code, torch.Tensor) or code.shape != (len(code_logits),):
+    if code_logits.dim() < 2 or not isinstance(code, torch.Tensor) or code.shape != code_logits.shape[:-1]:
         raise ValueError(
-            f"info_loss expects code_logits of shape (batch, n_code) and code of shape (batch,); "
+            f"info_loss expects code_logits of shape (..., n_code) and code of shape (...); "
             f"got {tuple(code_logits.shape)} and {tuple(code.shape) if isinstance(code, torch.Tensor) else code!r}"
         )
-    return F.cross_entropy(code_logits, code)
+    return F.cross_entropy(code_logits.reshape(-1, code_logits.shape[-1]), code.reshape(-1))
 
 
 # ----------------------------------------------------------------------------
@@ -394,6 +474,7 @@ def train_gan(
     steps: int,
     batch_size: int = 64,
     lr: float = 2e-4,
+    lr_d: float | None = None,
     betas: tuple[float, float] = (0.5, 0.999),
     non_saturating: bool = True,
     info_weight: float = 1.0,
@@ -402,24 +483,35 @@ def train_gan(
     snapshot: Callable[[int, nn.Module, nn.Module], object] | None = None,
     progress: bool = True,
     desc: str = "GAN",
+    threads: int | None = 1,
 ) -> dict:
     """Alternate one discriminator step and one generator step, ``steps`` times (Algorithm 1).
 
+    Adam with ``betas`` updates G with ``lr`` and D with ``lr_d`` (default: ``lr``).
     ``data`` is a (N, d) tensor (read in shuffled epochs) or a sampler
     ``data(n, generator) -> (n, d)``. All randomness (minibatches, z, codes) comes
     from a ``torch.Generator`` seeded with ``seed``, so a run is reproducible.
     With an InfoGAN generator (``n_code > 0``) the discriminator must have a code
     head, and ``info_weight * info_loss`` is added to both players' losses.
 
+    Stacked runs (``n_runs = R`` on both networks) train R independent GANs at
+    once; each run draws its own minibatch, and the losses are averaged over runs
+    (Adam's updates are invariant to that 1/R scale, up to its epsilon).
+
     With ``snapshot_every = k`` the loop calls ``snapshot(step, G, D)`` at step 0
     and every k steps (default: deep copies of both state dicts) and keeps the
     results in ``history["snapshots"]`` as (step, value) pairs.
 
+    ``threads`` sets torch's intra-op threads for the duration of training (the
+    previous setting is restored; None leaves it alone). One thread makes the
+    sums, hence the results, independent of the machine's core count, and the
+    small operations of these networks gain little from more threads while a
+    busy machine makes threads wait for each other (ten times slower, measured
+    on a loaded 2-core machine).
+
     Returns a history: per-step ``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``
     (mean D on the minibatch), ``info_loss`` when used, ``seconds`` (wall time).
     """
-    from tqdm.auto import tqdm
-
     _check_positive_int("train_gan", "steps", steps)
     _check_positive_int("train_gan", "batch_size", batch_size)
     if snapshot_every is not None:
@@ -427,6 +519,12 @@ def train_gan(
     n_code = getattr(generator, "n_code", 0)
     if n_code and getattr(discriminator, "q_head", None) is None:
         raise ValueError("train_gan: the generator has an InfoGAN code, so the discriminator needs a code head (n_code > 0)")
+    n_runs = getattr(generator, "n_runs", None)
+    if n_runs != getattr(discriminator, "n_runs", None):
+        raise ValueError(
+            f"train_gan: generator and discriminator must stack the same number of runs; "
+            f"got n_runs={n_runs} and {getattr(discriminator, 'n_runs', None)}"
+        )
     pack = getattr(discriminator, "pack", 1)
     if batch_size % pack:
         raise ValueError(f"train_gan: batch_size={batch_size} must be a multiple of the discriminator's pack={pack}")
@@ -434,9 +532,29 @@ def train_gan(
         def snapshot(step, g, d):  # noqa: E306 - the default keeps both players' weights
             return {"generator": copy.deepcopy(g.state_dict()), "discriminator": copy.deepcopy(d.state_dict())}
 
+    if threads is not None:
+        _check_positive_int("train_gan", "threads", threads)
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _train_gan_loop(
+            generator, discriminator, data, steps, batch_size, lr, lr_d, betas, non_saturating,
+            info_weight, seed, snapshot_every, snapshot, progress, desc, n_code, n_runs,
+        )
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _train_gan_loop(
+    generator, discriminator, data, steps, batch_size, lr, lr_d, betas, non_saturating,
+    info_weight, seed, snapshot_every, snapshot, progress, desc, n_code, n_runs,
+) -> dict:
+    from tqdm.auto import tqdm
+
     rng = torch.Generator().manual_seed(seed)
     device = next(generator.parameters()).device
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr if lr_d is None else lr_d, betas=betas)
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
     stream = _data_stream(data, batch_size, rng)
     keys = ["d_loss", "g_loss", "d_real", "d_fake"] + (["info_loss"] if n_code else [])
@@ -450,7 +568,10 @@ def train_gan(
     for step in bar:
         if snapshot_every is not None and step % snapshot_every == 0:
             history["snapshots"].append((step, snapshot(step, generator, discriminator)))
-        x_real = next(stream).to(device)
+        if n_runs is None:
+            x_real = next(stream).to(device)
+        else:  # one independent minibatch per stacked run
+            x_real = torch.stack([next(stream) for _ in range(n_runs)]).to(device)
         z, c = generator.latent(batch_size, rng)
 
         # Discriminator step: maximize V, i.e. minimize -V (and L_I for Q).
@@ -524,7 +645,7 @@ def gan_value(d, p_data, p_g, dx: float | None = None) -> float:
     if np.any((d < 0) | (d > 1)):
         raise ValueError("gan_value: d holds probabilities D(x), so it must lie in [0, 1]")
     scale = 1.0 if dx is None else _check_dx("gan_value", dx)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         real = np.where(p > 0, p * np.log(d), 0.0)
         fake = np.where(q > 0, q * np.log1p(-d), 0.0)
     return float((real.sum() + fake.sum()) * scale)
@@ -579,14 +700,18 @@ class ToyData:
         return self.sample(n, generator)
 
     def density(self, x) -> np.ndarray:
-        """p_data(x) for points x of shape (N, d) (or (N,) when d = 1)."""
-        arr = np.asarray(x, dtype=np.float64)
+        """p_data(x) at points x of shape (..., d); for 1-D data also (...,) without the last axis."""
+        arr = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
         d = self.centers.shape[1]
+        if d == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
+            arr = arr[..., None]
+        if arr.ndim == 0 or arr.shape[-1] != d:
+            raise ValueError(f"ToyData.density expects points of shape (..., {d}); got {arr.shape}")
         pts = arr.reshape(-1, d)
         centers = self.centers.double().numpy()
         sq = ((pts[:, None, :] - centers[None]) ** 2).sum(-1)
         norm = (2 * math.pi * self.std**2) ** (d / 2)
-        return (np.exp(-sq / (2 * self.std**2)) / norm).mean(1).reshape(arr.shape[:-1] if d > 1 else arr.shape)
+        return (np.exp(-sq / (2 * self.std**2)) / norm).mean(1).reshape(arr.shape[:-1])
 
 
 def ring_of_gaussians(n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> ToyData:
@@ -606,13 +731,44 @@ def two_gaussians_1d(means: tuple[float, float] = (-2.0, 2.0), std: float = 0.5)
     return ToyData(torch.tensor([[float(m)] for m in means]), float(std))
 
 
-def build_toy_gan(recipe, n_dims: int) -> tuple[MLPGenerator, MLPDiscriminator]:
-    """An MLP generator and discriminator from a ``GANRecipe``, initialised with ``recipe.seed``."""
+def build_toy_gan(recipe, n_dims: int, n_runs: int | None = None) -> tuple[MLPGenerator, MLPDiscriminator]:
+    """An MLP generator and discriminator from a ``GANRecipe``, initialised with ``recipe.seed``.
+
+    The generator is built first, so two recipes that differ only in the
+    discriminator (e.g. ``pack``) start from the same generator weights.
+    With ``n_runs = R`` both networks stack R independent runs.
+    """
     _check_positive_int("build_toy_gan", "n_dims", n_dims)
     with _init_rng(recipe.seed):
-        g = MLPGenerator(recipe.n_latent, n_dims, recipe.n_hidden, recipe.n_layers, recipe.n_code)
-        d = MLPDiscriminator(n_dims, recipe.n_hidden, recipe.n_layers, pack=recipe.pack)
+        g = MLPGenerator(recipe.n_latent, n_dims, recipe.n_hidden, recipe.n_layers, recipe.n_code, n_runs)
+        d = MLPDiscriminator(n_dims, recipe.n_hidden, recipe.n_layers, pack=recipe.pack, n_runs=n_runs, n_code=recipe.n_code)
     return g, d
+
+
+def train_toy_gan(
+    recipe,
+    data: ToyData,
+    *,
+    snapshot_every: int | None = None,
+    snapshot: Callable | None = None,
+    progress: bool = True,
+    desc: str = "GAN",
+) -> tuple[MLPGenerator, MLPDiscriminator, dict]:
+    """Build (``build_toy_gan``) and train (``train_gan``) a toy GAN on ``data`` from a ``GANRecipe``.
+
+    With ``recipe.n_runs > 1`` the runs are stacked and trained side by side.
+    Returns ``(generator, discriminator, history)``.
+    """
+    if not isinstance(data, ToyData):
+        raise TypeError(f"train_toy_gan: data must be a ToyData (e.g. ring_of_gaussians()); got {type(data).__name__}")
+    n_runs = recipe.n_runs if recipe.n_runs > 1 else None
+    g, d = build_toy_gan(recipe, data.centers.shape[1], n_runs=n_runs)
+    history = train_gan(
+        g, d, data, steps=recipe.steps, batch_size=recipe.batch_size, lr=recipe.lr, lr_d=recipe.lr_d,
+        betas=(recipe.beta1, 0.999), info_weight=recipe.info_weight, seed=recipe.seed,
+        snapshot_every=snapshot_every, snapshot=snapshot, progress=progress, desc=desc,
+    )
+    return g, d, history
 
 
 def density_snapshot_1d(grid, n_samples: int = 20_000, seed: int = 0):
@@ -668,6 +824,7 @@ def train_from_recipe(recipe, progress: bool = True) -> tuple[DCGAN, dict]:
         steps=recipe.steps,
         batch_size=recipe.batch_size,
         lr=recipe.lr,
+        lr_d=recipe.lr_d,
         betas=(recipe.beta1, 0.999),
         info_weight=recipe.info_weight,
         seed=recipe.seed,
