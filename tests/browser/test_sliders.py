@@ -11,44 +11,61 @@ pytestmark = pytest.mark.browser
 RUN_TIMEOUT_S = 600
 
 
-KERNEL_READY = """async () => {
-    const panel = window.jupyterapp.shell.currentWidget;
+# The notebook's panel, found by path (JupyterLab may restore other tabs).
+PANEL = """(path) => [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path)"""
+KERNEL_READY = f"""async (path) => {{
+    const panel = ({PANEL})(path);
     await panel.context.ready;
     await panel.sessionContext.ready;
-    return panel.sessionContext.session.kernel.status;
-}"""
-RUN_STATE = """() => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    const cells = panel.content.widgets.filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim());
-    return {
-        status: panel.sessionContext.session.kernel.status,
-        pending: cells.filter(c => c.model.executionCount === null || c.promptNode.textContent.includes('*')).length,
-    };
-}"""
+}}"""
+KERNEL_IDLE = f"""(path) => {{
+    const panel = ({PANEL})(path);
+    return !!(panel && panel.sessionContext.session && panel.sessionContext.session.kernel
+              && panel.sessionContext.session.kernel.status === 'idle');
+}}"""
+RUN_ALL = f"""(path) => {{
+    const panel = ({PANEL})(path);
+    window.jupyterapp.shell.activateById(panel.id);
+    window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+    window.jupyterapp.commands.execute('notebook:run-all-cells');
+}}"""
+RUN_STATE = f"""(path) => {{
+    const panel = ({PANEL})(path);
+    const cells = panel.content.model.cells;
+    let pending = 0, errors = [];
+    for (let i = 0; i < cells.length; i++) {{
+        const cell = cells.get(i);
+        if (cell.type !== 'code' || !cell.sharedModel.getSource().trim()) continue;
+        if (cell.executionCount === null) pending++;
+        for (let j = 0; j < cell.outputs.length; j++) {{
+            const out = cell.outputs.get(j).toJSON();
+            if (out.output_type === 'error') errors.push(out.ename + ': ' + out.evalue);
+        }}
+    }}
+    const session = panel.sessionContext.session;
+    return {{status: session && session.kernel ? session.kernel.status : 'unknown', pending, errors}};
+}}"""
 
 
 def _run_all(page, base, token, notebook, artifacts):
-    """Open ``notebook`` in JupyterLab, run all cells, wait until every one has run."""
-    page.goto(f"{base}/lab/tree/{notebook}?token={token}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=120_000)
-    page.evaluate(KERNEL_READY)
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-                           timeout=120_000)
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs'); }")
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    """Open ``notebook`` in a fresh JupyterLab workspace, run all cells, wait until every one has run."""
+    workspace = notebook.split(".")[0]
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={token}")
+    page.wait_for_function(f"() => window.jupyterapp && !!({PANEL})({notebook!r})", timeout=120_000)
+    page.evaluate(KERNEL_READY, notebook)
+    page.wait_for_function(KERNEL_IDLE, arg=notebook, timeout=120_000)
+    page.evaluate(RUN_ALL, notebook)
     deadline = time.monotonic() + RUN_TIMEOUT_S
     page.wait_for_timeout(3000)
     while True:
-        state = page.evaluate(RUN_STATE)
+        state = page.evaluate(RUN_STATE, notebook)
+        assert not state["errors"], f"{notebook}: a cell failed in the browser: {state['errors'][0]}"
         if state["status"] == "idle" and state["pending"] == 0:
             break
         if time.monotonic() > deadline:
             page.screenshot(path=str(artifacts / f"{notebook}-timeout.png"))
             pytest.fail(f"{notebook} did not finish running within {RUN_TIMEOUT_S} s in the browser: {state}")
         page.wait_for_timeout(1000)
-    tracebacks = [e for e in page.query_selector_all(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")
-                  if "Traceback" in (e.text_content() or "")]
-    assert not tracebacks, f"{notebook}: a cell failed in the browser: {tracebacks[0].text_content()[:500]}"
 
 
 def _move_slider_and_compare(page, css_class, notebook, artifacts, presses=5):
