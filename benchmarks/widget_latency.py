@@ -68,9 +68,10 @@ def time_box(box, moves: int) -> dict[str, dict]:
 
 def widgets_of_the_course():
     """(notebook, widget name, builder) for every slider widget in the course."""
-    from course_utils import zoo
+    from course_utils import recipes, zoo
     from course_utils.data import load_mnist
-    from course_utils.widgets import counting, git, latent, probability, sampling, tensors
+    from course_utils.models import gan as gan_models
+    from course_utils.widgets import counting, gan, git, latent, probability, sampling, tensors
 
     def nade_sampling():
         model, _ = zoo.trained("nade", progress=False)
@@ -83,6 +84,22 @@ def widgets_of_the_course():
             mu, _ = model.encode(x)
         return latent.latent_explorer(model, codes=mu, labels=y)
 
+    def gan_replay():  # as notebook 06 builds it
+        data_1d = gan_models.two_gaussians_1d(means=(-2.0, 2.0), std=0.5)
+        grid = np.linspace(-5, 5, 201)
+        _, _, history = gan_models.train_toy_gan(recipes.GAN_1D, data_1d, snapshot_every=50,
+                                                 snapshot=gan_models.density_snapshot_1d(grid), progress=False)
+        return gan.replay_1d(gan.Replay1D.from_snapshots(history["snapshots"], grid, data_1d.density(grid)))
+
+    def gan_code():
+        ring = gan_models.ring_of_gaussians(n_modes=8, radius=2.0, std=0.02)
+        generator, _, _ = gan_models.train_toy_gan(recipes.GAN_RING_INFO, ring, progress=False)
+        return gan.code_explorer(gan.CodeSamples.from_generator(generator, ring.centers, n=300, run=0))
+
+    def dcgan_path():
+        model, _ = zoo.trained("dcgan", progress=False)
+        return gan.latent_interpolation(gan.LatentPath.random(model.generator, n_pairs=6, seed=3))
+
     return [
         ("01", "likelihood_slider", probability.likelihood_slider),
         ("01", "law_of_large_numbers_slider", probability.law_of_large_numbers_slider),
@@ -91,6 +108,9 @@ def widgets_of_the_course():
         ("03", "counting_widget", counting.counting_widget),
         ("04", "sampling_slider (NADE)", nade_sampling),
         ("05", "latent_explorer (2-D VAE)", vae_explorer),
+        ("06", "replay_1d (1-D GAN training)", gan_replay),
+        ("06", "code_explorer (InfoGAN on the ring)", gan_code),
+        ("06", "latent_interpolation (DCGAN)", dcgan_path),
         ("A1", "replay_slider (feature branch)", lambda: git.replay_slider(git.FEATURE_BRANCH_STORY)),
     ]
 

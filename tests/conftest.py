@@ -12,10 +12,15 @@ from paths import ROOT
 matplotlib.use("Agg")
 
 
+@pytest.fixture(scope="session")
+def _test_model_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_model_cache(tmp_path_factory, monkeypatch):
-    """Unit tests never read or write the learner's trained-model cache."""
-    monkeypatch.setenv("COURSE_UTILS_CACHE", str(tmp_path_factory.mktemp("model-cache")))
+def _isolated_model_cache(_test_model_cache, monkeypatch):
+    """Tests never read or write the learner's trained-model cache; they share one of their own."""
+    monkeypatch.setenv("COURSE_UTILS_CACHE", str(_test_model_cache))
 
 
 @pytest.fixture

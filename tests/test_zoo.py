@@ -11,7 +11,8 @@ from course_utils import recipes, zoo
 
 
 @pytest.fixture
-def toy_entry(monkeypatch):
+def toy_entry(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_UTILS_CACHE", str(tmp_path / "cache"))
     module = types.ModuleType("toy_model_for_zoo")
     module.calls = 0
     source = "def build_from_recipe(recipe): ...\n"
