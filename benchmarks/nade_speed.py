@@ -78,10 +78,9 @@ class AutogradCumsum(LoopRecompute):
         return (x * logits - F.softplus(logits)).sum(1)
 
 
-def throughput(model, x, batch_size: int, steps: int, repeats: int) -> dict:
-    """Images per second of log_prob + backward + Adam step (best of ``repeats``)."""
+def training_step(model, xb: torch.Tensor):
+    """One measured unit of work: log_prob + backward + Adam step on the batch ``xb``."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    xb = x[:batch_size]
 
     def step():
         loss = -model.log_prob(xb).mean()
@@ -89,6 +88,12 @@ def throughput(model, x, batch_size: int, steps: int, repeats: int) -> dict:
         loss.backward()
         opt.step()
 
+    return step
+
+
+def throughput(model, x, batch_size: int, steps: int, repeats: int) -> dict:
+    """Images per second of log_prob + backward + Adam step (best of ``repeats``)."""
+    step = training_step(model, x[:batch_size])
     step()
     step()  # warm up
     best_wall = best_cpu = float("inf")
@@ -118,15 +123,7 @@ def profile_course_utils(model: NADE, x: torch.Tensor, batch_size: int) -> list[
     """Share of the step's CPU time per operator (top 8)."""
     from torch.profiler import ProfilerActivity, profile
 
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    xb = x[:batch_size]
-
-    def step():
-        loss = -model.log_prob(xb).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
+    step = training_step(model, x[:batch_size])
     step()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(3):

@@ -63,7 +63,7 @@ class GANRecipe(Recipe):
     n_runs: int = 1  # independent toy runs trained side by side (models.gan.StackedLinear)
 
 
-# Notebook 03 (filled in by the notebook's issue).
+# Notebook 03.
 BASELINES = BaselineRecipe(alpha=1.0, markov_order=5)  # order chosen on validation data in notebook 03, Section 7
 
 # Notebook 04.
