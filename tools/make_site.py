@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from nbconvert.filters.markdown import markdown2html
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -39,7 +40,7 @@ def describe(nb: nbformat.NotebookNode, path: Path) -> dict:
 def index_page(entries: list[dict]) -> str:
     rows = "\n".join(
         f'<tr><td><a href="{e["file"]}">{html.escape(e["title"])}</a></td>'
-        f"<td>{html.escape(e['summary'])}</td><td>{e['minutes'] or '?'} min</td></tr>"
+        f"<td>{markdown2html(e['summary'])}</td><td>{e['minutes'] or '?'} min</td></tr>"
         for e in entries
     )
     total = sum(e["minutes"] or 0 for e in entries)
@@ -47,7 +48,7 @@ def index_page(entries: list[dict]) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <title>Foundations of deep generative models</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
-table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.5rem;vertical-align:top;text-align:left}}</style>
+table{{border-collapse:collapse}}td p{{margin:0}}td,th{{border-bottom:1px solid #ddd;padding:.5rem;vertical-align:top;text-align:left}}</style>
 </head><body>
 <h1>Foundations of deep generative models</h1>
 <p>An interactive course in {len(entries)} notebooks, about {total} minutes of study in all.
