@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 
@@ -22,9 +23,7 @@ def bits_per_dim(nll_nats: float | torch.Tensor, n_dims: int = 784):
 # ----------------------------------------------------------------------------
 
 
-def _as_matrix(fn: str, name: str, value) -> "np.ndarray":
-    import numpy as np
-
+def _as_matrix(fn: str, name: str, value) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().double().numpy()
     arr = np.asarray(value, dtype=np.float64)
@@ -45,8 +44,6 @@ def mode_coverage(samples, centers, std: float, threshold: float = 3.0) -> dict:
     Returns ``modes_captured`` (int), ``captured`` (mode indices), ``high_quality``
     (share of samples, in [0, 1]) and ``per_mode`` (high-quality samples per mode).
     """
-    import numpy as np
-
     x = _as_matrix("mode_coverage", "samples", samples)
     c = _as_matrix("mode_coverage", "centers", centers)
     if x.shape[1] != c.shape[1]:
@@ -75,8 +72,6 @@ def gaussian_frechet_distance(mu1, cov1, mu2, cov2) -> float:
     d² = ||mu1 - mu2||² + tr(C1 + C2 - 2 (C1^½ C2 C1^½)^½)   (Dowson & Landau 1982),
     computed with symmetric eigendecompositions, which stay real and stable.
     """
-    import numpy as np
-
     mu1 = np.asarray(mu1, dtype=np.float64).ravel()
     mu2 = np.asarray(mu2, dtype=np.float64).ravel()
     c1, c2 = np.atleast_2d(np.asarray(cov1, dtype=np.float64)), np.atleast_2d(np.asarray(cov2, dtype=np.float64))
@@ -98,8 +93,6 @@ def gaussian_frechet_distance(mu1, cov1, mu2, cov2) -> float:
 
 def frechet_distance(features_a, features_b) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (N, d) (as in FID)."""
-    import numpy as np
-
     a = _as_matrix("frechet_distance", "features_a", features_a)
     b = _as_matrix("frechet_distance", "features_b", features_b)
     if a.shape[1] != b.shape[1] or len(a) < 2 or len(b) < 2:

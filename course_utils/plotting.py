@@ -101,6 +101,18 @@ def array_to_png(image: np.ndarray, scale: int = 4, vmin: float = 0.0, vmax: flo
     return buf.getvalue()
 
 
+def rgb_to_png(rgb: np.ndarray, compress_level: int = 3) -> bytes:
+    """Encode an (H, W, 3) uint8 array as PNG bytes with Pillow (no figure involved).
+
+    A low ``compress_level`` trades a few bytes for speed in slider callbacks.
+    """
+    import PIL.Image
+
+    buf = io.BytesIO()
+    PIL.Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="png", compress_level=compress_level)
+    return buf.getvalue()
+
+
 def figure_to_png(fig: plt.Figure) -> bytes:
     """Render a matplotlib figure to PNG bytes."""
     buf = io.BytesIO()

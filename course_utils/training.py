@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import random
 import time
-from typing import Callable, Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -34,6 +35,25 @@ def pick_device(preferred: str | None = None) -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block on ``n`` torch intra-op threads, then restore the setting.
+
+    The course's trainers use one thread: small models gain nothing from more, a
+    busy machine makes threads wait on each other, and results then do not depend
+    on the machine's core count. ``None`` leaves the setting alone.
+    """
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ValueError(f"torch_threads: n must be a positive int or None; got {n!r}")
+    previous = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def batches(

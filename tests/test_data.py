@@ -1,6 +1,5 @@
 import gzip
 import hashlib
-import shutil
 import subprocess
 import sys
 

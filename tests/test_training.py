@@ -73,3 +73,25 @@ def test_fit_is_deterministic_given_seeds():
 def test_fit_rejects_bad_budgets(kwargs):
     with pytest.raises(ValueError, match="fit:"):
         fit(torch.nn.Linear(3, 1), _mse, _linear_problem(), progress=False, **kwargs)
+
+
+def test_torch_threads_sets_and_restores_even_after_an_error():
+    from course_utils.training import torch_threads
+
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="boom"):
+        with torch_threads(1):
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("boom")
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_torch_threads_rejects_non_positive_counts(bad):
+    from course_utils.training import torch_threads
+
+    with pytest.raises(ValueError, match="torch_threads: n"):
+        with torch_threads(bad):
+            pass

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..training import torch_threads
+
 __all__ = ["DigitClassifier", "train_classifier"]
 
 
@@ -85,13 +87,8 @@ def train_classifier(
         raise ValueError(f"train_classifier: y must be a long tensor of {len(x)} labels; got {getattr(y, 'shape', y)!r}")
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"train_classifier: epochs must be a positive int; got {epochs!r}")
-    previous_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _train(x, y, epochs, batch_size, lr, seed, progress)
-    finally:
-        torch.set_num_threads(previous_threads)
 
 
 def _train(x, y, epochs, batch_size, lr, seed, progress):

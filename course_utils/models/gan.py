@@ -35,6 +35,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..training import torch_threads
+
 __all__ = [
     "MLPGenerator",
     "MLPDiscriminator",
@@ -534,16 +536,11 @@ def train_gan(
 
     if threads is not None:
         _check_positive_int("train_gan", "threads", threads)
-    previous_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _train_gan_loop(
             generator, discriminator, data, steps, batch_size, lr, lr_d, betas, non_saturating,
             info_weight, seed, snapshot_every, snapshot, progress, desc, n_code, n_runs,
         )
-    finally:
-        torch.set_num_threads(previous_threads)
 
 
 def _train_gan_loop(

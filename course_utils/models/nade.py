@@ -369,23 +369,19 @@ def train_from_recipe(recipe, progress: bool = True):
     time) and ``test_nll`` (mean NLL on the 1,000 test digits, nats).
     """
     from ..data import load_mnist
-    from ..training import fit, seed_everything
+    from ..training import fit, seed_everything, torch_threads
 
     generator = seed_everything(recipe.seed)
     x_train, _ = load_mnist("train")
     x_test, _ = load_mnist("test")
     model = build_from_recipe(recipe).init_bias_from_data(x_train)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         fitted = fit(model, lambda m, batch: -m.log_prob(batch).mean(), x_train,
                      epochs=recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr,
                      generator=generator, progress=progress, desc="NADE")
         model.eval()
         with torch.no_grad():
             test_nll = -model.log_prob(x_test).mean().item()
-    finally:
-        torch.set_num_threads(threads)
     history = {"train_loss": fitted["train_loss"], "epoch_seconds": fitted["seconds"],
                "seconds": fitted["seconds"][-1], "test_nll": test_nll}
     return model, history

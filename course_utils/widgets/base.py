@@ -10,6 +10,11 @@ from __future__ import annotations
 from typing import Callable
 
 import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..plotting import rgb_to_png
 
 
 def slider_image(
@@ -46,3 +51,36 @@ def slider_image(
         box.add_class(css_class)
     box.image, box.controls, box.update = image, controls, update
     return box
+
+
+class BlitFigure:
+    """A figure whose static part is drawn once; ``render`` redraws only the moving artists.
+
+    The ``moving`` artists are marked animated; everything else (axes, ticks, fixed
+    curves) is drawn once and restored from a pixel buffer (blitting), so a slider
+    move draws only what changed. ``render(limits, set_limits)`` redraws the whole
+    figure, after calling ``set_limits()``, only when ``limits`` changes. Extra
+    keyword arguments are kept as attributes (the artists a render function moves).
+    """
+
+    def __init__(self, fig: Figure, moving: list, **artists):
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.moving = moving
+        for artist in moving:
+            artist.set_animated(True)
+        self.__dict__.update(artists)
+        self._limits = object()
+        self._background = None
+
+    def render(self, limits=None, set_limits: Callable[[], None] | None = None) -> bytes:
+        if limits != self._limits or self._background is None:
+            if set_limits is not None:
+                set_limits()
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self._limits = limits
+        self.canvas.restore_region(self._background)
+        for artist in self.moving:
+            self.fig.draw_artist(artist)
+        return rgb_to_png(np.asarray(self.canvas.buffer_rgba())[..., :3])

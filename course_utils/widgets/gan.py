@@ -16,46 +16,18 @@ data change.
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..models import gan
 from ..plotting import COLORS, array_to_png, tile
-from .base import slider_image
+from .base import BlitFigure, slider_image
 
 _DPI = 72
-
-
-class _Blit:
-    """A figure whose static part is drawn once; a render redraws only the moving artists."""
-
-    def __init__(self, fig: Figure, moving: list):
-        self.canvas = FigureCanvasAgg(fig)
-        self.fig, self.moving = fig, moving
-        for artist in moving:
-            artist.set_animated(True)
-        self.canvas.draw()
-        self.background = self.canvas.copy_from_bbox(fig.bbox)
-
-    def png(self) -> bytes:
-        self.canvas.restore_region(self.background)
-        for artist in self.moving:
-            self.fig.draw_artist(artist)
-        return _encode(self.canvas)
-
-
-def _encode(canvas: FigureCanvasAgg) -> bytes:
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-    buf = io.BytesIO()
-    PIL.Image.fromarray(rgb).save(buf, format="png", compress_level=3)
-    return buf.getvalue()
 
 
 def _check_index(fn: str, name: str, value, n: int) -> int:
@@ -135,7 +107,7 @@ def _replay_canvas(replay: Replay1D):
     ax_j.set_ylim(0, 0.75)
     ax_j.set_xlabel("step")
     ax_j.set_title("JSD($p_{data}$, $p_g$), nats")
-    return _Blit(fig, [line_g, line_d, line_star, dot, title]), (line_g, line_d, line_star, dot, title, top)
+    return BlitFigure(fig, [line_g, line_d, line_star, dot, title]), (line_g, line_d, line_star, dot, title, top)
 
 
 def render_replay(replay: Replay1D, index: int) -> bytes:
@@ -149,7 +121,7 @@ def render_replay(replay: Replay1D, index: int) -> bytes:
     line_star.set_ydata(replay.d_star(index))
     dot.set_data([replay.steps[index]], [replay.jsd[index]])
     title.set_text(f"step {replay.steps[index]}:  JSD = {replay.jsd[index]:.3f} nats")
-    return blit.png()
+    return blit.render()
 
 
 def replay_1d(replay: Replay1D) -> widgets.VBox:
@@ -210,11 +182,11 @@ def render_code(codes: CodeSamples, code: int) -> bytes:
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
         title = ax.set_title("")
-        codes._canvas = (_Blit(fig, [points, title]), points, title)
+        codes._canvas = (BlitFigure(fig, [points, title]), points, title)
     blit, points, title = codes._canvas
     points.set_offsets(codes.samples[code])
     title.set_text(f"samples of G(z, c = {code})")
-    return blit.png()
+    return blit.render()
 
 
 def code_explorer(codes: CodeSamples) -> widgets.VBox:

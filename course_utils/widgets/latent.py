@@ -10,7 +10,6 @@ encodes the PNG, so a move costs a few milliseconds (see
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -18,6 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from ..plotting import rgb_to_png
 from .base import slider_image
 
 #: colours of the digits 0-9 on the latent map (matplotlib's tab10)
@@ -153,13 +153,7 @@ def render_latent(model, z, *, latent_map: LatentMap | None = None, scale: int |
     pixels in [0, 1]); with ``latent_map`` the map is drawn to the left with a
     cross at z.
     """
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(render_latent_array(model, z, latent_map=latent_map, scale=scale)).save(
-        buf, format="png", compress_level=1
-    )
-    return buf.getvalue()
+    return rgb_to_png(render_latent_array(model, z, latent_map=latent_map, scale=scale), compress_level=1)
 
 
 def latent_explorer(

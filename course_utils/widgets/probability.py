@@ -9,62 +9,24 @@ artists' data, so a slider move redraws in a few tens of milliseconds.
 from __future__ import annotations
 
 import functools
-import io
 import math
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import probability as prob
 from ..plotting import COLORS
-from .base import slider_image
+from .base import BlitFigure, slider_image
 
 #: Figures kept alive between slider moves, keyed by (widget, configuration).
-_FIGURES: dict[tuple, "_Canvas"] = {}
+_FIGURES: dict[tuple, BlitFigure] = {}
 _MAX_FIGURES = 16
 _DPI = 72
 
 
-class _Canvas:
-    """A figure, the artists a render function moves, and a cached background.
-
-    Moving artists are marked animated: the static rest of the figure (axes, ticks,
-    fixed curves) is drawn once and restored from a pixel buffer (blitting), so a
-    slider move draws only what changed. ``render(limits)`` redraws everything
-    only when the axes limits change.
-    """
-
-    def __init__(self, fig: Figure, animated: list, **artists):
-        self.fig = fig
-        self.canvas = FigureCanvasAgg(fig)
-        self.animated = animated
-        for artist in animated:
-            artist.set_animated(True)
-        self.__dict__.update(artists)
-        self._limits = object()
-        self._background = None
-
-    def render(self, limits=None, set_limits=None) -> bytes:
-        if limits != self._limits or self._background is None:
-            if set_limits is not None:
-                set_limits()
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-            self._limits = limits
-        self.canvas.restore_region(self._background)
-        for artist in self.animated:
-            self.fig.draw_artist(artist)
-        rgb = np.asarray(self.canvas.buffer_rgba())[..., :3]
-        buf = io.BytesIO()
-        PIL.Image.fromarray(rgb).save(buf, format="png", compress_level=3)
-        return buf.getvalue()
-
-
-def _cached(key: tuple, build) -> _Canvas:
+def _cached(key: tuple, build) -> BlitFigure:
     if key not in _FIGURES:
         if len(_FIGURES) >= _MAX_FIGURES:
             _FIGURES.pop(next(iter(_FIGURES)))
@@ -103,7 +65,7 @@ def bernoulli_log_likelihood_curve(heads: int, n: int, num: int = 197) -> tuple[
     return p.numpy(), prob.bernoulli_log_likelihood(x, p).numpy()
 
 
-def _build_likelihood(heads: int, n: int) -> _Canvas:
+def _build_likelihood(heads: int, n: int) -> BlitFigure:
     grid, ll = bernoulli_log_likelihood_curve(heads, n)
     p_hat = heads / n
     ll_hat = float(np.max(ll)) if heads in (0, n) else heads * math.log(p_hat) + (n - heads) * math.log(1 - p_hat)
@@ -138,7 +100,7 @@ def _build_likelihood(heads: int, n: int) -> _Canvas:
     ax_ll.set_xlabel("parameter p")
     ax_ll.set_ylabel("log-likelihood ℓ(p)")
     title = ax_ll.set_title("")
-    return _Canvas(fig, [*model_bars, guide, point, title], model_bars=model_bars, point=point, guide=guide,
+    return BlitFigure(fig, [*model_bars, guide, point, title], model_bars=model_bars, point=point, guide=guide,
                    title=title, ll_hat=ll_hat)
 
 
@@ -193,7 +155,7 @@ def die_running_means(paths: int = 5, seed: int = 0) -> np.ndarray:
     return means
 
 
-def _build_lln(paths: int, seed: int) -> _Canvas:
+def _build_lln(paths: int, seed: int) -> BlitFigure:
     means = die_running_means(paths, seed)
     k = np.arange(1, LLN_MAX_ROLLS + 1)
     fig = Figure(figsize=(7.2, 2.8), dpi=_DPI)
@@ -212,7 +174,7 @@ def _build_lln(paths: int, seed: int) -> _Canvas:
     ax.set_ylabel("running mean")
     ax.legend(loc="upper right", fontsize=8)
     title = ax.set_title("")
-    return _Canvas(fig, [*lines, ends, title], means=means, lines=lines, ends=ends, title=title)
+    return BlitFigure(fig, [*lines, ends, title], means=means, lines=lines, ends=ends, title=title)
 
 
 def render_law_of_large_numbers(n: float, paths: int = 5, seed: int = 0) -> bytes:
@@ -281,7 +243,7 @@ def _nice_limit(peak: float) -> float:
     return next((lim for lim in _Y_LIMITS if lim >= 1.05 * peak), float(math.ceil(1.05 * peak)))
 
 
-def _build_clt(reps: int, seed: int) -> _Canvas:
+def _build_clt(reps: int, seed: int) -> BlitFigure:
     fig = Figure(figsize=(7.6, 2.7), dpi=_DPI)
     ax_s, ax_m = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.18, top=0.86, wspace=0.22)
@@ -300,7 +262,7 @@ def _build_clt(reps: int, seed: int) -> _Canvas:
     ax_m.set_xlabel("sample mean x̄")
     ax_m.legend(loc="upper right", fontsize=8)
     m_title = ax_m.set_title("", fontsize=10)
-    return _Canvas(fig, [s_step, population, m_step, normal, s_title, m_title], s_step=s_step, m_step=m_step, normal=normal,
+    return BlitFigure(fig, [s_step, population, m_step, normal, s_title, m_title], s_step=s_step, m_step=m_step, normal=normal,
                    xm=xm, s_title=s_title, m_title=m_title, ax_s=ax_s, ax_m=ax_m)
 
 
