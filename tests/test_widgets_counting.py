@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from course_utils.counting import independent_params, joint_params, markov_params
+from course_utils.widgets import counting
 from course_utils.widgets.counting import N_IMAGES, counting_widget, log10_counts, render_counts
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -35,6 +36,14 @@ def test_render_returns_png_that_depends_on_every_argument():
     assert render_counts(50, 2, 1) == base  # same inputs, same picture
     for other in (render_counts(60, 2, 1), render_counts(50, 3, 1), render_counts(50, 2, 2)):
         assert other.startswith(PNG) and other != base
+
+
+def test_blitted_picture_equals_a_fresh_full_draw():
+    """Moving the order only redraws the Markov curve and the title: nothing of the old picture may remain."""
+    for args in [(50, 2, 1), (50, 2, 7), (50, 2, 0), (120, 3, 2), (50, 2, 7)]:
+        blitted = render_counts(*args)
+        counting._state.clear()  # forget the figure: the next call draws everything from scratch
+        assert render_counts(*args) == blitted, args
 
 
 @pytest.mark.parametrize("args", [(1, 2, 0), (784, 256, 16), (2, 2, 5)])

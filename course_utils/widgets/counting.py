@@ -3,13 +3,13 @@
 ``render_counts(n_max, k, order)`` draws log10 of the exact counts from
 ``course_utils.counting`` (full joint = chain rule, AR-``order`` Markov,
 independent) for n = 1..n_max, next to the number of values 4,000 training
-images of n pixels hold. It reuses one figure, so a slider move only updates
-line data. ``counting_widget()`` wires three sliders to it.
+images of n pixels hold. It reuses one blitting figure: moving the Markov order
+redraws only that curve and the title; n_max and k change the axes, so they
+redraw the whole figure. ``counting_widget()`` wires three sliders to it.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from functools import lru_cache
 
@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..counting import independent_params, joint_params, markov_params
 from ..plotting import COLORS
-from .base import slider_image
+from .base import BlitFigure, slider_image
 
 __all__ = ["N_IMAGES", "log10_counts", "render_counts", "counting_widget"]
 
@@ -77,14 +77,14 @@ def _curves(k: int, order: int, n_max: int) -> dict[str, np.ndarray]:
 _state: dict = {}
 
 
-def _figure():
-    """One persistent figure with one line per curve (built on first use)."""
+def _figure() -> BlitFigure:
+    """One persistent figure with one line per curve (built on first use); the Markov line and title move."""
     if not _state:
         fig = Figure(figsize=(6.4, 3.4), dpi=72)
         ax = fig.add_subplot()
         styles = {
             "joint": dict(color=COLORS["highlight"], lw=2, label="full joint = chain rule"),
-            "markov": dict(color=COLORS["model"], lw=2, label="Markov"),
+            "markov": dict(color=COLORS["model"], lw=2, label="Markov, order m (m in the title)"),
             "independent": dict(color=COLORS["data"], lw=2, label="independent"),
             "data": dict(color="0.4", lw=1.2, ls="--", label=f"values in {N_IMAGES:,} images"),
         }
@@ -95,33 +95,38 @@ def _figure():
         ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
         ax.grid(True, alpha=0.3)
-        legend = ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
         title = ax.set_title("", fontsize=10)
         fig.subplots_adjust(left=0.13, right=0.97, bottom=0.15, top=0.88)
-        _state.update(fig=fig, ax=ax, lines=lines, title=title, markov_label=legend.get_texts()[1])
-    return _state
+        _state["figure"] = BlitFigure(fig, [lines["markov"], title], ax=ax, lines=lines, title=title)
+    return _state["figure"]
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(values), values, np.nan)
 
 
 def render_counts(n_max: int = 784, k: int = 2, order: int = 1) -> bytes:
     """PNG of the parameter counts for n = 1..n_max pixels with k values each."""
     curves = log10_counts(n_max, k, order)
-    st = _figure()
-    for name in _CURVES:
-        y = np.where(np.isfinite(curves[name]), curves[name], np.nan)
-        st["lines"][name].set_data(curves["n"], y)
-    st["markov_label"].set_text(f"Markov, order {order} (AR-{order})")
-    top = max(np.nanmax(np.where(np.isfinite(curves[c]), curves[c], np.nan)) for c in _CURVES)
-    st["ax"].set_xlim(0.5, max(n_max, 2) + 0.5)
-    st["ax"].set_ylim(-0.2, max(1.0, top) * 1.05 + 0.2)
-    n = int(n_max)
-    k, order = int(k), int(order)
-    st["title"].set_text(
+    figure = _figure()
+    n, k, order = int(n_max), int(k), int(order)
+
+    def set_limits() -> None:
+        # The static curves depend on (n, k) only; the Markov curve never exceeds the joint one,
+        # so the y-limit does not depend on the order either.
+        for name in ("joint", "independent", "data"):
+            figure.lines[name].set_data(curves["n"], _finite(curves[name]))
+        top = max(np.nanmax(_finite(curves[c])) for c in _CURVES)
+        figure.ax.set_xlim(0.5, max(n, 2) + 0.5)
+        figure.ax.set_ylim(-0.2, max(1.0, top) * 1.05 + 0.2)
+
+    figure.lines["markov"].set_data(curves["n"], _finite(curves["markov"]))
+    figure.title.set_text(
         f"n = {n:,}, k = {k}: joint {_short(joint_params(n, k))}, "
         f"AR-{order} {_short(markov_params(n, k, order))}, independent {_short(independent_params(n, k))}"
     )
-    buf = io.BytesIO()
-    st["fig"].savefig(buf, format="png", pil_kwargs={"compress_level": 1})  # fast to encode
-    return buf.getvalue()
+    return figure.render(limits=(n, k), set_limits=set_limits)
 
 
 def counting_widget(n_max: int = 784, k: int = 2, order: int = 1) -> widgets.VBox:
