@@ -68,3 +68,9 @@ def test_moving_a_slider_redraws_the_image():
     assert bytes(box.image.value) != after_order
     box.controls["k"].value = 4
     assert bytes(box.image.value).startswith(PNG)
+
+
+def test_the_caption_carries_the_key_of_every_curve():
+    caption = counting_widget(n_max=10).children[0].value
+    for style in counting._STYLES.values():
+        assert style["label"] in caption and style["color"] in caption

@@ -127,3 +127,13 @@ def test_sliders_carry_the_css_classes_the_browser_test_looks_for():
     assert "likelihood-explorer" in pw.likelihood_slider()._dom_classes
     assert "lln-explorer" in pw.law_of_large_numbers_slider()._dom_classes
     assert "clt-explorer" in pw.clt_slider()._dom_classes
+
+
+def test_clt_axes_change_once_per_octave_at_most():
+    """Each full redraw costs tens of ms; the y-limits may change only between octaves of n."""
+    limits = [pw._clt_limits(n.bit_length(), pw.CLT_REPS, 0) for n in range(1, pw.CLT_MAX_N + 1)]
+    assert sum(a != b for a, b in zip(limits, limits[1:])) <= pw.CLT_MAX_N.bit_length() - 1
+    for n in (1, 2, 3, 50, 130, 200):  # and every n's curves fit under its limits
+        s_density, m_density, pdf = pw._clt_densities(n, pw.CLT_REPS, 0)
+        s_limit, m_limit = pw._clt_limits(n.bit_length(), pw.CLT_REPS, 0)
+        assert s_density.max() <= s_limit and max(m_density.max(), pdf.max()) <= m_limit

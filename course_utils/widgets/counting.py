@@ -74,6 +74,25 @@ def _curves(k: int, order: int, n_max: int) -> dict[str, np.ndarray]:
     return curves
 
 
+#: Line styles; their key is drawn in the widget's HTML caption rather than as a matplotlib
+#: legend, whose layout would cost about 12 ms on every redraw that changes the axes.
+_STYLES = {
+    "joint": dict(color=COLORS["highlight"], lw=2, label="full joint = chain rule"),
+    "markov": dict(color=COLORS["model"], lw=2, label="Markov of order m (m in the title)"),
+    "independent": dict(color=COLORS["data"], lw=2, label="independent"),
+    "data": dict(color="#666666", lw=1.2, ls="--", label=f"values in {N_IMAGES:,} images"),
+}
+
+
+def _key_html() -> str:
+    """The legend as HTML: a coloured stroke and the label of each curve."""
+    entries = [
+        f'<span style="color:{style["color"]}">{"╍╍" if style.get("ls") else "━━"}</span>&nbsp;{style["label"]}'
+        for style in _STYLES.values()
+    ]
+    return " &nbsp; ".join(entries)
+
+
 _state: dict = {}
 
 
@@ -82,20 +101,13 @@ def _figure() -> BlitFigure:
     if not _state:
         fig = Figure(figsize=(6.4, 3.4), dpi=72)
         ax = fig.add_subplot()
-        styles = {
-            "joint": dict(color=COLORS["highlight"], lw=2, label="full joint = chain rule"),
-            "markov": dict(color=COLORS["model"], lw=2, label="Markov, order m (m in the title)"),
-            "independent": dict(color=COLORS["data"], lw=2, label="independent"),
-            "data": dict(color="0.4", lw=1.2, ls="--", label=f"values in {N_IMAGES:,} images"),
-        }
-        lines = {name: ax.plot([], [], **styles[name])[0] for name in _CURVES}
+        lines = {name: ax.plot([], [], **_STYLES[name])[0] for name in _CURVES}
         ax.set_xlabel("n (number of pixels)")
         ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
         ax.set_ylabel("free parameters (log scale)")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
         title = ax.set_title("", fontsize=10)
         fig.subplots_adjust(left=0.13, right=0.97, bottom=0.15, top=0.88)
         _state["figure"] = BlitFigure(fig, [lines["markov"], title], ax=ax, lines=lines, title=title)
@@ -137,4 +149,4 @@ def counting_widget(n_max: int = 784, k: int = 2, order: int = 1) -> widgets.VBo
         "order": widgets.IntSlider(value=order, min=0, max=16, description="order"),
     }
     return slider_image(render_counts, controls,
-                        caption="Free parameters of a distribution over n pixels (log scale)")
+                        caption="Free parameters of a distribution over n pixels (log scale)<br>" + _key_html())

@@ -235,12 +235,33 @@ def sample_means(n: int, reps: int = CLT_REPS, seed: int = 0) -> np.ndarray:
 
 _SAMPLE_EDGES = np.linspace(0, 6, 25)
 _MEAN_EDGES = np.linspace(0, 4, 81)
+_MEAN_GRID = np.linspace(0, 4, 400)  # where the N(1, 1/n) curve is drawn
 _Y_LIMITS = (1.2, 1.6, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0)
 
 
 def _nice_limit(peak: float) -> float:
     """The smallest of a few round y-limits above ``peak`` (so most moves keep the axes)."""
     return next((lim for lim in _Y_LIMITS if lim >= 1.05 * peak), float(math.ceil(1.05 * peak)))
+
+
+def _clt_densities(n: int, reps: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The histogram of one sample of size n, the histogram of the ``reps`` means, and the N(1, 1/n) pdf."""
+    one_sample = exponential_draws(reps, seed)[0, :n]
+    s_density = np.histogram(one_sample, bins=_SAMPLE_EDGES)[0] / (n * np.diff(_SAMPLE_EDGES))
+    means = sample_means(n, reps, seed)
+    m_density = np.histogram(means, bins=_MEAN_EDGES)[0] / (reps * np.diff(_MEAN_EDGES))
+    pdf = np.sqrt(n / (2 * np.pi)) * np.exp(-0.5 * n * (_MEAN_GRID - 1) ** 2)
+    return s_density, m_density, pdf
+
+
+@functools.lru_cache(maxsize=64)
+def _clt_limits(octave: int, reps: int, seed: int) -> tuple[float, float]:
+    """y-limits shared by every n of one octave [2^(octave-1), 2^octave): the axes change at most
+    8 times over n = 1..200, so almost every move is a cheap blit."""
+    ns = range(2 ** (octave - 1), min(2**octave, CLT_MAX_N + 1))
+    peaks = [_clt_densities(n, reps, seed) for n in ns]
+    return (_nice_limit(max(s.max() for s, _, _ in peaks)),
+            _nice_limit(max(max(m.max(), pdf.max()) for _, m, pdf in peaks)))
 
 
 def _build_clt(reps: int, seed: int) -> BlitFigure:
@@ -256,14 +277,13 @@ def _build_clt(reps: int, seed: int) -> BlitFigure:
     ax_s.legend(loc="upper right", fontsize=8)
     s_title = ax_s.set_title("", fontsize=10)
     m_step = ax_m.stairs(np.zeros(len(_MEAN_EDGES) - 1), _MEAN_EDGES, fill=True, color=COLORS["model"])
-    xm = np.linspace(0, 4, 400)
-    (normal,) = ax_m.plot(xm, np.zeros_like(xm), color="k", lw=1.5, label="N(1, 1/n)")
+    (normal,) = ax_m.plot(_MEAN_GRID, np.zeros_like(_MEAN_GRID), color="k", lw=1.5, label="N(1, 1/n)")
     ax_m.set_xlim(0, 4)
     ax_m.set_xlabel("sample mean x̄")
     ax_m.legend(loc="upper right", fontsize=8)
     m_title = ax_m.set_title("", fontsize=10)
     return BlitFigure(fig, [s_step, population, m_step, normal, s_title, m_title], s_step=s_step, m_step=m_step, normal=normal,
-                   xm=xm, s_title=s_title, m_title=m_title, ax_s=ax_s, ax_m=ax_m)
+                   s_title=s_title, m_title=m_title, ax_s=ax_s, ax_m=ax_m)
 
 
 def render_clt(n: float, reps: int = CLT_REPS, seed: int = 0) -> bytes:
@@ -275,17 +295,13 @@ def render_clt(n: float, reps: int = CLT_REPS, seed: int = 0) -> bytes:
     reps = _check_int(reps, "reps", fn, 10, 100_000)
     seed = _check_int(seed, "seed", fn, 0)
     c = _cached(("clt", reps, seed), lambda: _build_clt(reps, seed))
-    one_sample = exponential_draws(reps, seed)[0, :n]
-    s_density = np.histogram(one_sample, bins=_SAMPLE_EDGES)[0] / (n * np.diff(_SAMPLE_EDGES))
-    means = sample_means(n, reps, seed)
-    m_density = np.histogram(means, bins=_MEAN_EDGES)[0] / (reps * np.diff(_MEAN_EDGES))
-    pdf = np.sqrt(n / (2 * np.pi)) * np.exp(-0.5 * n * (c.xm - 1) ** 2)
+    s_density, m_density, pdf = _clt_densities(n, reps, seed)
     c.s_step.set_data(s_density)
     c.m_step.set_data(m_density)
     c.normal.set_ydata(pdf)
     c.s_title.set_text(f"one sample of size n = {n}")
-    c.m_title.set_text(f"means of {reps} samples: sd {means.std():.3f}")
-    limits = (_nice_limit(s_density.max()), _nice_limit(max(m_density.max(), pdf.max())))
+    c.m_title.set_text(f"means of {reps} samples: sd {sample_means(n, reps, seed).std():.3f}")
+    limits = _clt_limits(n.bit_length(), reps, seed)
 
     def set_limits():
         c.ax_s.set_ylim(0, limits[0])
