@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ._checks import check_positive_int
+
 
 class Autoencoder(nn.Module):
     """MLP encoder and decoder with one hidden layer of ``n_hidden`` ReLU units each.
@@ -23,8 +25,7 @@ class Autoencoder(nn.Module):
     def __init__(self, n_dims: int = 784, n_latent: int = 2, n_hidden: int = 256):
         super().__init__()
         for name, value in (("n_dims", n_dims), ("n_latent", n_latent), ("n_hidden", n_hidden)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Autoencoder: {name} must be a positive int; got {value!r}")
+            check_positive_int("Autoencoder", name, value)
         self.n_dims, self.n_latent = n_dims, n_latent
         self.encoder = nn.Sequential(nn.Linear(n_dims, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_latent))
         self.decoder = nn.Sequential(nn.Linear(n_latent, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_dims))

@@ -22,17 +22,12 @@ import torch
 from torch import nn
 
 from ..counting import independent_params, markov_params
+from ._checks import check_positive_int
 
 __all__ = ["IndependentBernoulli", "MarkovBernoulli"]
 
 #: Largest conditional table MarkovBernoulli will allocate (n_dims · 2**order entries).
 MAX_TABLE_ENTRIES = 2**26
-
-
-def _check_n_dims(n_dims, cls: str) -> int:
-    if isinstance(n_dims, bool) or not isinstance(n_dims, int) or n_dims < 1:
-        raise ValueError(f"{cls}: n_dims must be a positive int; got {n_dims!r}")
-    return n_dims
 
 
 def _check_binary(x, n_dims: int, where: str) -> torch.Tensor:
@@ -81,7 +76,7 @@ class IndependentBernoulli(nn.Module):
 
     def __init__(self, n_dims: int):
         super().__init__()
-        self.n_dims = _check_n_dims(n_dims, "IndependentBernoulli")
+        self.n_dims = check_positive_int("IndependentBernoulli", "n_dims", n_dims)
         self.register_buffer("probs", torch.full((self.n_dims,), 0.5))
 
     def num_parameters(self) -> int:
@@ -137,7 +132,7 @@ class MarkovBernoulli(nn.Module):
 
     def __init__(self, n_dims: int, order: int = 1, ordering=None):
         super().__init__()
-        self.n_dims = _check_n_dims(n_dims, "MarkovBernoulli")
+        self.n_dims = check_positive_int("MarkovBernoulli", "n_dims", n_dims)
         if isinstance(order, bool) or not isinstance(order, int) or order < 0:
             raise ValueError(f"MarkovBernoulli: order must be an int >= 0; got {order!r}")
         if self.n_dims * 2**order > MAX_TABLE_ENTRIES:

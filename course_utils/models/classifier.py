@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..training import torch_threads
+from ._checks import check_positive_int
 
 __all__ = ["DigitClassifier", "train_classifier"]
 
@@ -30,8 +31,7 @@ class DigitClassifier(nn.Module):
     def __init__(self, width: int = 8, n_features: int = 64, n_classes: int = 10):
         super().__init__()
         for name, value in (("width", width), ("n_features", n_features), ("n_classes", n_classes)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"DigitClassifier: {name} must be a positive int; got {value!r}")
+            check_positive_int("DigitClassifier", name, value)
         self.n_features, self.n_classes = n_features, n_classes
         self.body = nn.Sequential(
             nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 28 -> 14

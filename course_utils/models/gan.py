@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..training import torch_threads
+from ._checks import check_positive_int
 
 __all__ = [
     "MLPGenerator",
@@ -98,11 +99,6 @@ def _check_density_pair(fn: str, p, q, names=("p", "q")) -> tuple[np.ndarray, np
     return p, q
 
 
-def _check_positive_int(fn: str, name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{fn}: {name} must be a positive int; got {value!r}")
-
-
 @contextlib.contextmanager
 def _init_rng(seed: int):
     """Seed torch's global RNG for parameter initialisation only.
@@ -138,7 +134,7 @@ class _Generator(nn.Module):
 
     def latent(self, n: int, generator: torch.Generator | None = None, code=None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Draw z ~ N(0, I) and, with an InfoGAN code, c ~ Uniform{0..n_code-1} (or the given code)."""
-        _check_positive_int(f"{type(self).__name__}.latent", "n", n)
+        check_positive_int(f"{type(self).__name__}.latent", "n", n)
         device = next(self.parameters()).device
         z = torch.randn(*self._lead(n), self.n_latent, generator=generator).to(device)
         if self.n_code == 0:
@@ -215,7 +211,7 @@ def _mlp(n_in: int, n_hidden: int, n_layers: int, n_out: int | None, activation:
 
 def _check_runs(fn: str, n_runs) -> None:
     if n_runs is not None:
-        _check_positive_int(fn, "n_runs", n_runs)
+        check_positive_int(fn, "n_runs", n_runs)
 
 
 class MLPGenerator(_Generator):
@@ -229,7 +225,7 @@ class MLPGenerator(_Generator):
     ):
         super().__init__()
         for name, value in (("n_latent", n_latent), ("n_out", n_out), ("n_hidden", n_hidden), ("n_layers", n_layers)):
-            _check_positive_int("MLPGenerator", name, value)
+            check_positive_int("MLPGenerator", name, value)
         if not isinstance(n_code, int) or n_code < 0:
             raise ValueError(f"MLPGenerator: n_code must be a non-negative int; got {n_code!r}")
         _check_runs("MLPGenerator", n_runs)
@@ -263,7 +259,7 @@ class MLPDiscriminator(nn.Module):
     ):
         super().__init__()
         for name, value in (("n_in", n_in), ("n_hidden", n_hidden), ("n_layers", n_layers), ("pack", pack)):
-            _check_positive_int("MLPDiscriminator", name, value)
+            check_positive_int("MLPDiscriminator", name, value)
         _check_runs("MLPDiscriminator", n_runs)
         if not isinstance(n_code, int) or n_code < 0:
             raise ValueError(f"MLPDiscriminator: n_code must be a non-negative int; got {n_code!r}")
@@ -312,8 +308,8 @@ class DCGenerator(_Generator):
 
     def __init__(self, n_latent: int = 64, width: int = 32, n_code: int = 0):
         super().__init__()
-        _check_positive_int("DCGenerator", "n_latent", n_latent)
-        _check_positive_int("DCGenerator", "width", width)
+        check_positive_int("DCGenerator", "n_latent", n_latent)
+        check_positive_int("DCGenerator", "width", width)
         if not isinstance(n_code, int) or n_code < 0:
             raise ValueError(f"DCGenerator: n_code must be a non-negative int; got {n_code!r}")
         self.n_latent, self.n_code, self.width = n_latent, n_code, width
@@ -347,7 +343,7 @@ class DCDiscriminator(nn.Module):
 
     def __init__(self, width: int = 32, n_code: int = 0, negative_slope: float = 0.2):
         super().__init__()
-        _check_positive_int("DCDiscriminator", "width", width)
+        check_positive_int("DCDiscriminator", "width", width)
         if not isinstance(n_code, int) or n_code < 0:
             raise ValueError(f"DCDiscriminator: n_code must be a non-negative int; got {n_code!r}")
         self.n_code, self.width = n_code, width
@@ -514,10 +510,10 @@ def train_gan(
     Returns a history: per-step ``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``
     (mean D on the minibatch), ``info_loss`` when used, ``seconds`` (wall time).
     """
-    _check_positive_int("train_gan", "steps", steps)
-    _check_positive_int("train_gan", "batch_size", batch_size)
+    check_positive_int("train_gan", "steps", steps)
+    check_positive_int("train_gan", "batch_size", batch_size)
     if snapshot_every is not None:
-        _check_positive_int("train_gan", "snapshot_every", snapshot_every)
+        check_positive_int("train_gan", "snapshot_every", snapshot_every)
     n_code = getattr(generator, "n_code", 0)
     if n_code and getattr(discriminator, "q_head", None) is None:
         raise ValueError("train_gan: the generator has an InfoGAN code, so the discriminator needs a code head (n_code > 0)")
@@ -535,7 +531,7 @@ def train_gan(
             return {"generator": copy.deepcopy(g.state_dict()), "discriminator": copy.deepcopy(d.state_dict())}
 
     if threads is not None:
-        _check_positive_int("train_gan", "threads", threads)
+        check_positive_int("train_gan", "threads", threads)
     with torch_threads(threads):
         return _train_gan_loop(
             generator, discriminator, data, steps, batch_size, lr, lr_d, betas, non_saturating,
@@ -688,7 +684,7 @@ class ToyData:
     std: float
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        _check_positive_int("ToyData.sample", "n", n)
+        check_positive_int("ToyData.sample", "n", n)
         k = torch.randint(len(self.centers), (n,), generator=generator)
         noise = torch.randn(n, self.centers.shape[1], generator=generator)
         return self.centers[k] + self.std * noise
@@ -713,7 +709,7 @@ class ToyData:
 
 def ring_of_gaussians(n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> ToyData:
     """K Gaussians with equal weights on a circle (the VEEGAN / PacGAN benchmark)."""
-    _check_positive_int("ring_of_gaussians", "n_modes", n_modes)
+    check_positive_int("ring_of_gaussians", "n_modes", n_modes)
     if not radius > 0 or not std > 0:
         raise ValueError(f"ring_of_gaussians: radius and std must be positive; got {radius!r}, {std!r}")
     angles = torch.arange(n_modes, dtype=torch.float64) * (2 * math.pi / n_modes)
@@ -735,7 +731,7 @@ def build_toy_gan(recipe, n_dims: int, n_runs: int | None = None) -> tuple[MLPGe
     discriminator (e.g. ``pack``) start from the same generator weights.
     With ``n_runs = R`` both networks stack R independent runs.
     """
-    _check_positive_int("build_toy_gan", "n_dims", n_dims)
+    check_positive_int("build_toy_gan", "n_dims", n_dims)
     with _init_rng(recipe.seed):
         g = MLPGenerator(recipe.n_latent, n_dims, recipe.n_hidden, recipe.n_layers, recipe.n_code, n_runs)
         d = MLPDiscriminator(n_dims, recipe.n_hidden, recipe.n_layers, pack=recipe.pack, n_runs=n_runs, n_code=recipe.n_code)

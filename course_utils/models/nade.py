@@ -22,17 +22,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._checks import check_positive_int
+
 __all__ = ["NADE", "RealNADE", "build_from_recipe", "train_from_recipe"]
 
 
 # ----------------------------------------------------------------------------
 # Input checks
 # ----------------------------------------------------------------------------
-
-
-def _check_positive_int(value, name: str, where: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive int; got {value!r}")
 
 
 def _check_batch(x, n_dims: int, where: str, *, binary: bool) -> None:
@@ -63,7 +60,7 @@ def _check_ordering(ordering, n_dims: int, where: str) -> torch.Tensor:
 
 
 def _check_n(n, generator, where: str) -> None:
-    _check_positive_int(n, "n", where)
+    check_positive_int(where, "n", n)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"{where}: generator must be a torch.Generator or None; "
                         f"got {type(generator).__name__}")
@@ -190,8 +187,8 @@ class NADE(nn.Module):
 
     def __init__(self, n_dims: int, n_hidden: int, ordering=None):
         super().__init__()
-        _check_positive_int(n_dims, "n_dims", "NADE")
-        _check_positive_int(n_hidden, "n_hidden", "NADE")
+        check_positive_int("NADE", "n_dims", n_dims)
+        check_positive_int("NADE", "n_hidden", n_hidden)
         self.n_dims, self.n_hidden = n_dims, n_hidden
         order = torch.arange(n_dims) if ordering is None else _check_ordering(ordering, n_dims, "NADE")
         self.register_buffer("ordering", order)
@@ -283,9 +280,9 @@ class RealNADE(nn.Module):
 
     def __init__(self, n_dims: int, n_hidden: int, n_components: int = 5):
         super().__init__()
-        _check_positive_int(n_dims, "n_dims", "RealNADE")
-        _check_positive_int(n_hidden, "n_hidden", "RealNADE")
-        _check_positive_int(n_components, "n_components", "RealNADE")
+        check_positive_int("RealNADE", "n_dims", n_dims)
+        check_positive_int("RealNADE", "n_hidden", n_hidden)
+        check_positive_int("RealNADE", "n_components", n_components)
         self.n_dims, self.n_hidden, self.n_components = n_dims, n_hidden, n_components
         D, H, K = n_dims, n_hidden, n_components
         scale = 1.0 / math.sqrt(H)

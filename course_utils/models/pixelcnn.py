@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._checks import check_positive_int
+
 MASK_TYPES = ("A", "B")
 
 
@@ -87,8 +89,7 @@ class PixelCNN(nn.Module):
                  first_kernel: int = 7):
         super().__init__()
         for name, value in (("height", height), ("width", width), ("n_channels", n_channels), ("n_layers", n_layers)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"PixelCNN: {name} must be a positive int; got {value!r}")
+            check_positive_int("PixelCNN", name, value)
         self.height, self.width, self.n_dims = height, width, height * width
         layers: list[nn.Module] = [MaskedConv2d(1, n_channels, first_kernel, "A"), nn.ReLU()]
         for _ in range(n_layers - 1):
@@ -136,8 +137,7 @@ class PixelCNN(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` images pixel by pixel in raster order (D forward passes), shape (n, D)."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"PixelCNN.sample: n must be a positive int; got {n!r}")
+        check_positive_int("PixelCNN.sample", "n", n)
         weight = next(self.parameters())
         device, dtype = weight.device, weight.dtype
         x = torch.zeros(n, self.n_dims, device=device, dtype=dtype)

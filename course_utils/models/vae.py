@@ -21,6 +21,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._checks import check_positive_int
+
 LIKELIHOODS = ("bernoulli", "gaussian")
 LOG_2PI = math.log(2 * math.pi)
 
@@ -118,8 +120,7 @@ class VAE(nn.Module):
     ):
         super().__init__()
         for name, value in (("n_dims", n_dims), ("n_latent", n_latent), ("n_hidden", n_hidden), ("n_layers", n_layers)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"VAE: {name} must be a positive int; got {value!r}")
+            check_positive_int("VAE", name, value)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"VAE: likelihood must be one of {LIKELIHOODS}; got {likelihood!r}")
         if not (isinstance(obs_std, (int, float)) and obs_std > 0):

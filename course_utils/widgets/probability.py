@@ -244,14 +244,15 @@ def _nice_limit(peak: float) -> float:
     return next((lim for lim in _Y_LIMITS if lim >= 1.05 * peak), float(math.ceil(1.05 * peak)))
 
 
-def _clt_densities(n: int, reps: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The histogram of one sample of size n, the histogram of the ``reps`` means, and the N(1, 1/n) pdf."""
+def _clt_densities(n: int, reps: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The histogram of one sample of size n, the histogram of the ``reps`` means, the N(1, 1/n) pdf,
+    and the standard deviation of the means."""
     one_sample = exponential_draws(reps, seed)[0, :n]
     s_density = np.histogram(one_sample, bins=_SAMPLE_EDGES)[0] / (n * np.diff(_SAMPLE_EDGES))
     means = sample_means(n, reps, seed)
     m_density = np.histogram(means, bins=_MEAN_EDGES)[0] / (reps * np.diff(_MEAN_EDGES))
     pdf = np.sqrt(n / (2 * np.pi)) * np.exp(-0.5 * n * (_MEAN_GRID - 1) ** 2)
-    return s_density, m_density, pdf
+    return s_density, m_density, pdf, float(means.std())
 
 
 @functools.lru_cache(maxsize=64)
@@ -260,8 +261,8 @@ def _clt_limits(octave: int, reps: int, seed: int) -> tuple[float, float]:
     8 times over n = 1..200, so almost every move is a cheap blit."""
     ns = range(2 ** (octave - 1), min(2**octave, CLT_MAX_N + 1))
     peaks = [_clt_densities(n, reps, seed) for n in ns]
-    return (_nice_limit(max(s.max() for s, _, _ in peaks)),
-            _nice_limit(max(max(m.max(), pdf.max()) for _, m, pdf in peaks)))
+    return (_nice_limit(max(s.max() for s, _, _, _ in peaks)),
+            _nice_limit(max(max(m.max(), pdf.max()) for _, m, pdf, _ in peaks)))
 
 
 def _build_clt(reps: int, seed: int) -> BlitFigure:
@@ -295,12 +296,12 @@ def render_clt(n: float, reps: int = CLT_REPS, seed: int = 0) -> bytes:
     reps = _check_int(reps, "reps", fn, 10, 100_000)
     seed = _check_int(seed, "seed", fn, 0)
     c = _cached(("clt", reps, seed), lambda: _build_clt(reps, seed))
-    s_density, m_density, pdf = _clt_densities(n, reps, seed)
+    s_density, m_density, pdf, means_sd = _clt_densities(n, reps, seed)
     c.s_step.set_data(s_density)
     c.m_step.set_data(m_density)
     c.normal.set_ydata(pdf)
     c.s_title.set_text(f"one sample of size n = {n}")
-    c.m_title.set_text(f"means of {reps} samples: sd {sample_means(n, reps, seed).std():.3f}")
+    c.m_title.set_text(f"means of {reps} samples: sd {means_sd:.3f}")
     limits = _clt_limits(n.bit_length(), reps, seed)
 
     def set_limits():
