@@ -13,7 +13,7 @@ PYTEST_NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-c
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: lab test test-unit test-browser outputs student site bench clean help
+.PHONY: lab test test-unit test-browser outputs student site bench weights clean help
 
 help:
 	@echo "make lab      set up and open JupyterLab in notebooks/"
@@ -23,6 +23,7 @@ help:
 	@echo "make student  write student/: notebooks with solutions removed and outputs cleared"
 	@echo "make site     write site/: every notebook as HTML (widgets included) and an index"
 	@echo "make bench    time every notebook and cell; write benchmarks/results/course_timing.*"
+	@echo "make weights  retrain the models whose shipped weights are stale (course_utils/weights/)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is needed"' \
@@ -54,6 +55,9 @@ site: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/course_timing.py
+
+weights: $(STAMP)
+	$(BIN)/python tools/make_weights.py
 
 outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
