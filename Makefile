@@ -9,6 +9,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 PYTEST_NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+# Every core; --dist loadscope keeps each notebook's cells (and each test module) on one worker, in order.
+PYTEST_PARALLEL := -n auto --dist loadscope
 
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONUNBUFFERED := 1
@@ -39,7 +41,7 @@ lab: $(STAMP)
 		$(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(PYTEST_NBVAL)
+	$(BIN)/python -m pytest tests notebooks $(PYTEST_NBVAL) $(PYTEST_PARALLEL)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser
