@@ -63,9 +63,11 @@ def sliders(box) -> list[str]:
 
 
 def first_move_ms(build, name: str) -> float:
-    """The first move of slider ``name`` on a freshly built widget: what a learner meets after display."""
+    """The first move of slider ``name`` on a freshly built widget: one step from where it starts,
+    what a learner's first nudge after display triggers."""
     control = build().controls[name]
-    return _move(control, _values(control, 2)[1])
+    up = control.value + control.step
+    return _move(control, up if up <= control.max else control.value - control.step)
 
 
 def time_box(box, moves: int) -> dict[str, dict]:
