@@ -13,8 +13,12 @@ def setup(seed: int = 0):
     """Set up a notebook: seed everything, apply the course plot style, pick a device.
 
     Returns the ``torch.device`` to use. Call it once, in the notebook's set-up cell.
+    On Google Colab only, it first fetches the course's repository (``colab.prepare``).
     """
+    from . import colab
     from .plotting import use_course_style
+
+    colab.prepare()
     from .training import pick_device, seed_everything
 
     seed_everything(seed)
