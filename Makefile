@@ -1,69 +1,18 @@
 # The course's two commands:
 #   make lab    set up .venv (first time only) and open JupyterLab in notebooks/
 #   make test   set up .venv (first time only) and run every test, notebooks included
-# The environment is re-installed only when pyproject.toml or constraints.txt change.
+# Every target is `python3 course.py <target>` (one implementation, which also runs
+# on Windows without make); `python3 course.py help` lists them.
 
 PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
-PYTEST_NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
-# Every core; --dist loadscope keeps each notebook's cells (and each test module) on one worker, in order.
-PYTEST_PARALLEL := -n auto --dist loadscope
+.DEFAULT_GOAL := help
+TARGETS := lab test test-unit test-browser outputs student site bench weights clean help setup
 
-export PATH := $(abspath $(BIN)):$(PATH)
-export PYTHONUNBUFFERED := 1
+.PHONY: $(TARGETS)
 
-.PHONY: lab test test-unit test-browser outputs student site bench weights clean help
+$(TARGETS):
+	@$(PYTHON) course.py $@
 
-help:
-	@echo "make lab      set up and open JupyterLab in notebooks/"
-	@echo "make test     set up and run all tests (unit tests + every notebook under nbval strict)"
-	@echo "make outputs  re-execute every notebook in a fresh kernel and save its outputs"
-	@echo "make test-browser  drive JupyterLab in headless Chromium: run notebooks, move sliders"
-	@echo "make student  write student/: notebooks with solutions removed and outputs cleared"
-	@echo "make site     write site/: every notebook as HTML (widgets included) and an index"
-	@echo "make bench    time every notebook and cell; write benchmarks/results/course_timing.*"
-	@echo "make weights  retrain the models whose shipped weights are stale (course_utils/weights/)"
-
-$(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is needed"' \
-		|| { echo "error: the course needs Python 3.10 or newer ($(PYTHON) is older)"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
-		|| { echo "error: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install python3-venv"; exit 1; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	@touch $(STAMP)
-
-lab: $(STAMP)
-	@echo "Starting JupyterLab in notebooks/; open the http://127.0.0.1:... URL it prints below."
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 \
-		$(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,)
-
-test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(PYTEST_NBVAL) $(PYTEST_PARALLEL)
-
-test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser
-
-test-browser: $(STAMP)
-	$(BIN)/python -m pytest tests/browser
-
-student: $(STAMP)
-	$(BIN)/python tools/make_student.py --out student
-
-site: $(STAMP)
-	$(BIN)/python tools/make_site.py --out site
-
-bench: $(STAMP)
-	$(BIN)/python benchmarks/course_timing.py
-
-weights: $(STAMP)
-	$(BIN)/python tools/make_weights.py
-
-outputs: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=900 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
-
-clean:
-	rm -rf $(VENV) .pytest_cache student site
+# The set-up step alone (create .venv, install the pinned environment).
+.venv/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) course.py setup

@@ -16,10 +16,13 @@ def setup(seed: int = 0, live: bool = False):
     shipped weights (``course_utils.zoo``), so no cell waits for training;
     ``live=True`` trains each one here, in front of you, from the same recipe.
     Returns the ``torch.device`` to use. Call it once, in the notebook's set-up cell.
+    On Google Colab only, it first fetches the course's repository (``colab.prepare``).
     """
-    from . import zoo
+    from . import colab, zoo
     from .plotting import use_course_style
     from .training import pick_device, seed_everything
+
+    colab.prepare()
 
     zoo.set_live(live)
     seed_everything(seed)

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""The course's commands, on Windows, macOS and Linux alike (standard library only).
+
+    python course.py lab            set up .venv (first time only) and open JupyterLab in notebooks/
+    python course.py test           set up and run every test, notebooks included (nbval strict)
+
+On Linux and macOS, type ``python3`` where this says ``python``; the Makefile's
+targets (``make lab``, ``make test``, ...) call this file. The environment is
+installed into ``.venv`` the first time, and again only when ``pyproject.toml``
+or ``constraints.txt`` is newer than the stamp ``.venv/.installed``. Words after
+the command go to the tool it runs (``python course.py test-unit -k zoo``).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP_NAME = ".installed"
+#: What the install stamp depends on: change either and the next command reinstalls.
+STAMP_DEPENDS = ("pyproject.toml", "constraints.txt")
+MIN_PYTHON = (3, 10)
+#: The extras the set-up step installs: dev (tests, JupyterLab).
+EXTRAS = "dev"
+PYTEST_NBVAL = ["--nbval", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600"]
+# Every core; --dist loadscope keeps each notebook's cells (and each test module) on one worker, in order.
+PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]
+#: JupyterLab settings for the learner: no "fetch news?" pop-up, no update checks (both ask a website).
+LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+HELP = {
+    "lab": "set up and open JupyterLab in notebooks/",
+    "test": "set up and run all tests (unit tests + every notebook under nbval strict)",
+    "test-unit": "the unit tests alone (no notebooks, no browser)",
+    "test-browser": "drive JupyterLab and the site in headless Chromium: run notebooks, move sliders",
+    "outputs": "re-execute every notebook in a fresh kernel and save its outputs",
+    "student": "write student/: notebooks with solutions removed and outputs cleared",
+    "site": "write site/: every notebook as a page with live sliders, an index and a search box",
+    "bench": "time every notebook and cell; write benchmarks/results/course_timing.*",
+    "weights": "train the models whose weights ship with the course (tools/make_weights.py)",
+    "setup": "create .venv and install the pinned environment (the other commands do it when needed)",
+    "clean": "remove .venv, .pytest_cache, student/ and site/",
+}
+
+
+class CourseError(Exception):
+    """A problem the learner can fix; main() prints it without a traceback."""
+
+
+def venv_bin(venv, platform=None):
+    """The folder of a venv's programs: ``Scripts`` on Windows, ``bin`` elsewhere."""
+    platform = sys.platform if platform is None else platform
+    return Path(venv) / ("Scripts" if platform.startswith("win") else "bin")
+
+
+def venv_python(venv, platform=None):
+    """The venv's interpreter: ``Scripts\\python.exe`` on Windows, ``bin/python`` elsewhere."""
+    platform = sys.platform if platform is None else platform
+    return venv_bin(venv, platform) / ("python.exe" if platform.startswith("win") else "python")
+
+
+def check_python(version_info=None, executable=None):
+    """Refuse an interpreter older than MIN_PYTHON, saying which one it is."""
+    version_info = sys.version_info if version_info is None else version_info
+    if tuple(version_info[:2]) < MIN_PYTHON:
+        found = ".".join(str(v) for v in version_info[:3])
+        raise CourseError(
+            f"the course needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; "
+            f"{executable or sys.executable} is Python {found}. Install a newer Python and run this "
+            "command with it (on Windows: py -3.11 course.py ...)."
+        )
+
+
+def needs_install(venv, root=ROOT, platform=None):
+    """True when the venv has no interpreter, no stamp, or a stamp older than a file it depends on (as make does)."""
+    stamp = Path(venv) / STAMP_NAME
+    if not venv_python(venv, platform).exists() or not stamp.exists():
+        return True
+    built = stamp.stat().st_mtime
+    return any((Path(root) / name).stat().st_mtime > built for name in STAMP_DEPENDS)
+
+
+def lab_settings_dir(venv):
+    """Where JupyterLab reads default-setting overrides for this venv (its app settings dir)."""
+    return Path(venv) / "share" / "jupyter" / "lab" / "settings"
+
+
+def write_lab_settings(settings_dir):
+    """Write the course's JupyterLab defaults as ``overrides.d/course.json`` (a learner's own settings still win)."""
+    folder = Path(settings_dir) / "overrides.d"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "course.json").write_text(json.dumps(LAB_SETTINGS, indent=2) + "\n", encoding="utf-8")
+    return folder / "course.json"
+
+
+def install_commands(venv, python=None, platform=None):
+    """The commands that create ``venv`` (when it has no interpreter) and install the pinned course into it."""
+    python = python or sys.executable
+    commands = []
+    if not venv_python(venv, platform).exists():
+        commands.append([python, "-m", "venv", str(venv)])
+    commands.append([str(venv_python(venv, platform)), "-m", "pip", "install", "--quiet",
+                     "--disable-pip-version-check", "-c", "constraints.txt", "-e", f".[{EXTRAS}]"])
+    return commands
+
+
+def ensure_env(venv=VENV, run=None, platform=None):
+    """Create and install the venv if needed (see ``needs_install``), then write its JupyterLab defaults."""
+    run = run or _run
+    if needs_install(venv, platform=platform):
+        check_python()
+        for command in install_commands(venv, platform=platform):
+            if run(command) != 0:
+                if "venv" in command[1:3]:
+                    raise CourseError(f"'{command[0]} -m venv' failed; on Debian/Ubuntu install python3-venv")
+                raise CourseError("installing the course's packages failed (see pip's message above)")
+        (Path(venv) / STAMP_NAME).touch()
+    write_lab_settings(lab_settings_dir(venv))
+
+
+def lab_command(venv, platform=None, environ=None, euid=None):
+    """``jupyter lab`` in notebooks/ on 127.0.0.1; no browser on a Linux machine without a display; root allowed."""
+    platform = sys.platform if platform is None else platform
+    environ = os.environ if environ is None else environ
+    if euid is None:
+        euid = os.geteuid() if hasattr(os, "geteuid") else None
+    command = [str(venv_python(venv, platform)), "-m", "jupyter", "lab", "--notebook-dir=notebooks",
+               "--ServerApp.ip=127.0.0.1", "--LabApp.news_url=None"]
+    has_display = (platform.startswith(("win", "darwin"))
+                   or bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")))
+    if not has_display:
+        command.append("--no-browser")
+    if euid == 0:
+        command.append("--allow-root")
+    return command
+
+
+def commands_for(target, venv=VENV, platform=None, extra=()):
+    """The commands a target runs, in order (after the set-up step)."""
+    python = str(venv_python(venv, platform))
+    extra = list(extra)
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    table = {
+        "lab": [lab_command(venv, platform) + extra],
+        "test": [[python, "-m", "pytest", "tests", "notebooks", *PYTEST_NBVAL, *PYTEST_PARALLEL, *extra]],
+        "test-unit": [[python, "-m", "pytest", "tests", "--ignore=tests/browser", *extra]],
+        "test-browser": [[python, "-m", "pytest", "tests/browser", *extra]],
+        "student": [[python, "tools/make_student.py", "--out", "student", *extra]],
+        "site": [[python, "tools/make_site.py", "--out", "site", *extra]],
+        "bench": [[python, "benchmarks/course_timing.py", *extra]],
+        "weights": [[python, "tools/make_weights.py", *extra]],
+        "outputs": [[python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                     "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3",
+                     *notebooks, *extra]],
+        "setup": [],
+    }
+    if target not in table:
+        raise CourseError(f"unknown command {target!r}; choose one of: {', '.join(HELP)}")
+    return table[target]
+
+
+def child_environ(venv, platform=None, environ=None):
+    """The environment for the course's tools: the venv's programs first on PATH, unbuffered output."""
+    environ = dict(os.environ if environ is None else environ)
+    path_key = next((k for k in environ if k.upper() == "PATH"), "PATH")
+    environ[path_key] = str(venv_bin(venv, platform).resolve()) + os.pathsep + environ.get(path_key, "")
+    environ["PYTHONUNBUFFERED"] = "1"
+    return environ
+
+
+def clean(root=ROOT):
+    for name in (".venv", ".pytest_cache", "student", "site"):
+        path = Path(root) / name
+        if path.exists():
+            print(f"removing {path}")
+            shutil.rmtree(path)
+
+
+def _run(command, env=None):
+    print("+ " + " ".join(command), flush=True)
+    return subprocess.call(command, cwd=ROOT, env=env)
+
+
+def usage():
+    lines = [__doc__.strip().split("\n\n")[0], "", "commands:"]
+    lines += [f"  python course.py {name:13} {text}" for name, text in HELP.items()]
+    return "\n".join(lines)
+
+
+def main(argv=None, run=None, venv=VENV):
+    argv = sys.argv[1:] if argv is None else argv
+    run = run or _run
+    if not argv or argv[0] in ("help", "-h", "--help"):
+        print(usage())
+        return 0
+    target, extra = argv[0], argv[1:]
+    try:
+        if target == "clean":
+            clean()
+            return 0
+        if target == "weights" and not (ROOT / "tools" / "make_weights.py").exists():
+            raise CourseError("tools/make_weights.py is not in this checkout yet; nothing to do")
+        commands = commands_for(target, venv, extra=extra)
+        ensure_env(venv, run=run)
+        if target == "lab":
+            print("Starting JupyterLab in notebooks/; open the http://127.0.0.1:... URL it prints below.")
+        env = child_environ(venv)
+        for command in commands:
+            code = run(command, env=env)
+            if code != 0:
+                return code
+        return 0
+    except CourseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

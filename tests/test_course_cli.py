@@ -1,0 +1,251 @@
+"""course.py, the cross-platform entry point: paths, the install stamp, the commands it runs.
+
+Windows and macOS cannot run here, so their paths are tested with the platform
+faked; no test installs anything or touches the network (installs are recorded,
+not run). One test starts a real JupyterLab on a loopback port to check that
+the news pop-up is off with the course's settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from paths import ROOT
+
+sys.path.insert(0, str(ROOT))
+import course  # noqa: E402
+
+
+class Recorder:
+    """Stands in for subprocess: records each command, creates the venv's python when asked to make a venv."""
+
+    def __init__(self, platform="linux", codes=None):
+        self.commands, self.platform, self.codes = [], platform, list(codes or [])
+
+    def __call__(self, command, env=None):
+        self.commands.append(command)
+        if command[1:3] == ["-m", "venv"]:
+            python = course.venv_python(command[3], self.platform)
+            python.parent.mkdir(parents=True)
+            python.touch()
+        return self.codes.pop(0) if self.codes else 0
+
+
+def _fake_checkout(tmp_path):
+    for name in course.STAMP_DEPENDS:
+        (tmp_path / name).write_text("x")
+    return tmp_path
+
+
+@pytest.mark.parametrize("platform, bin_name, python_name", [
+    ("win32", "Scripts", "python.exe"), ("darwin", "bin", "python"), ("linux", "bin", "python"),
+])
+def test_venv_paths_per_platform(tmp_path, platform, bin_name, python_name):
+    assert course.venv_bin(tmp_path, platform) == tmp_path / bin_name
+    assert course.venv_python(tmp_path, platform) == tmp_path / bin_name / python_name
+
+
+@pytest.mark.parametrize("version", [(3, 9, 18), (3, 8, 0), (2, 7, 18)])
+def test_old_python_is_refused_with_its_version(version):
+    with pytest.raises(course.CourseError, match=r"needs Python 3\.10 or newer.*is Python " + ".".join(map(str, version))):
+        course.check_python(version, "/usr/bin/python3")
+
+
+def test_new_python_is_accepted():
+    course.check_python((3, 10, 0))
+    course.check_python((3, 13, 1))
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin", "linux"])
+def test_missing_venv_is_created_then_installed_with_the_pins(tmp_path, monkeypatch, platform):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    venv = tmp_path / ".venv"
+    run = Recorder(platform)
+    course.ensure_env(venv, run=run, platform=platform)
+    create, install = run.commands
+    assert create == [sys.executable, "-m", "venv", str(venv)]
+    assert install[0] == str(course.venv_python(venv, platform))
+    assert install[1:4] == ["-m", "pip", "install"]
+    assert install[-4:] == ["-c", "constraints.txt", "-e", f".[{course.EXTRAS}]"]
+    assert (venv / ".installed").exists()
+    # The second time nothing is installed: the stamp is newer than what it depends on.
+    run.commands.clear()
+    course.ensure_env(venv, run=run, platform=platform)
+    assert run.commands == []
+
+
+def test_stamp_older_than_pyproject_or_constraints_reinstalls_without_a_new_venv(tmp_path, monkeypatch):
+    root = _fake_checkout(tmp_path)
+    venv = tmp_path / ".venv"
+    python = course.venv_python(venv, "linux")
+    python.parent.mkdir(parents=True)
+    python.touch()
+    stamp = venv / ".installed"
+    stamp.touch()
+    old = time.time() - 100
+    for name in course.STAMP_DEPENDS:
+        os.utime(root / name, (old, old))
+    assert not course.needs_install(venv, root, "linux")
+    for name in course.STAMP_DEPENDS:
+        os.utime(root / name, (old + 200, old + 200))
+        assert course.needs_install(venv, root, "linux"), f"{name} newer than the stamp must reinstall"
+        os.utime(root / name, (old, old))
+    stamp.unlink()
+    assert course.needs_install(venv, root, "linux")
+    monkeypatch.setattr(course, "ROOT", root)
+    run = Recorder()
+    course.ensure_env(venv, run=run, platform="linux")
+    assert len(run.commands) == 1 and run.commands[0][1:4] == ["-m", "pip", "install"]
+
+
+def test_a_venv_without_python_is_rebuilt_even_with_a_stamp(tmp_path):
+    root = _fake_checkout(tmp_path)
+    venv = tmp_path / ".venv"
+    venv.mkdir()
+    (venv / ".installed").touch()
+    assert course.needs_install(venv, root, "win32")
+
+
+def test_old_python_stops_before_any_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    monkeypatch.setattr(course.sys, "version_info", (3, 8, 10, "final", 0))
+    run = Recorder()
+    with pytest.raises(course.CourseError, match="3.10 or newer"):
+        course.ensure_env(tmp_path / ".venv", run=run)
+    assert run.commands == []
+
+
+def test_failed_venv_creation_names_python3_venv(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    with pytest.raises(course.CourseError, match="python3-venv"):
+        course.ensure_env(tmp_path / ".venv", run=Recorder(codes=[1]), platform="linux")
+    assert not (tmp_path / ".venv" / ".installed").exists()
+
+
+def test_failed_install_leaves_no_stamp(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    with pytest.raises(course.CourseError, match="pip"):
+        course.ensure_env(tmp_path / ".venv", run=Recorder(codes=[0, 1]), platform="linux")
+    assert not (tmp_path / ".venv" / ".installed").exists()
+
+
+def test_lab_command_per_platform(tmp_path):
+    linux_headless = course.lab_command(tmp_path, "linux", environ={}, euid=0)
+    assert linux_headless[:4] == [str(tmp_path / "bin" / "python"), "-m", "jupyter", "lab"]
+    assert "--no-browser" in linux_headless and "--allow-root" in linux_headless
+    assert "--ServerApp.ip=127.0.0.1" in linux_headless and "--notebook-dir=notebooks" in linux_headless
+    desktop = course.lab_command(tmp_path, "linux", environ={"WAYLAND_DISPLAY": "wayland-0"}, euid=1000)
+    assert "--no-browser" not in desktop and "--allow-root" not in desktop
+    windows = course.lab_command(tmp_path, "win32", environ={}, euid=None)
+    assert windows[0] == str(tmp_path / "Scripts" / "python.exe") and "--no-browser" not in windows
+    mac = course.lab_command(tmp_path, "darwin", environ={}, euid=501)
+    assert mac[0] == str(tmp_path / "bin" / "python") and "--no-browser" not in mac
+
+
+def test_targets_run_what_the_makefile_ran(tmp_path):
+    python = str(tmp_path / "bin" / "python")
+    (test,) = course.commands_for("test", tmp_path, "linux")
+    assert test == [python, "-m", "pytest", "tests", "notebooks", "--nbval", "--nbval-sanitize-with",
+                    "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600", "-n", "auto", "--dist", "loadscope"]
+    assert course.commands_for("test-unit", tmp_path, "linux", extra=["-k", "zoo"]) == [
+        [python, "-m", "pytest", "tests", "--ignore=tests/browser", "-k", "zoo"]]
+    (outputs,) = course.commands_for("outputs", tmp_path, "linux")
+    notebooks = sorted(f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert outputs[outputs.index("--inplace") + 3:] == notebooks and notebooks
+    assert "--ExecutePreprocessor.timeout=900" in outputs
+    assert course.commands_for("student", tmp_path, "linux") == [[python, "tools/make_student.py", "--out", "student"]]
+    assert course.commands_for("site", tmp_path, "linux") == [[python, "tools/make_site.py", "--out", "site"]]
+    assert course.commands_for("test-browser", tmp_path, "win32")[0][0] == str(tmp_path / "Scripts" / "python.exe")
+    with pytest.raises(course.CourseError, match="unknown command 'tset'"):
+        course.commands_for("tset", tmp_path)
+
+
+def test_every_makefile_target_goes_through_course_py():
+    makefile = (ROOT / "Makefile").read_text()
+    targets = makefile.split("TARGETS :=")[1].splitlines()[0].split()
+    assert set(targets) == set(course.HELP) | {"help"}
+    assert "\t@$(PYTHON) course.py $@" in makefile
+    assert "pip" not in makefile and "pytest" not in makefile, "the Makefile must not keep its own copy of a command"
+
+
+def test_main_runs_setup_then_the_target_with_the_venv_first_on_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    venv = tmp_path / ".venv"
+    seen = []
+
+    def run(command, env=None):
+        seen.append((command, env))
+        return Recorder()(command)
+
+    assert course.main(["test-unit", "-x"], run=run, venv=venv) == 0
+    assert [c[1:3] for c, _ in seen[:2]] == [["-m", "venv"], ["-m", "pip"]]
+    command, env = seen[-1]
+    assert command[-2:] == ["--ignore=tests/browser", "-x"]
+    assert env["PATH"].split(os.pathsep)[0] == str(course.venv_bin(venv).resolve())
+    assert env["PYTHONUNBUFFERED"] == "1"
+    assert (venv / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "course.json").exists()
+
+
+def test_main_returns_the_failing_command_code(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    assert course.main(["test"], run=Recorder(codes=[0, 0, 3]), venv=tmp_path / ".venv") == 3
+    assert course.main(["nope"], run=Recorder(), venv=tmp_path / ".venv") == 1
+    assert "unknown command 'nope'" in capsys.readouterr().err
+
+
+def test_lab_settings_go_where_this_jupyterlab_reads_them():
+    from jupyterlab.commands import get_app_dir
+
+    if os.environ.get("JUPYTERLAB_DIR"):
+        pytest.skip("JUPYTERLAB_DIR moves the app dir")
+    assert course.lab_settings_dir(Path(sys.prefix)).resolve() == Path(get_app_dir()) / "settings"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_jupyterlab_started_as_course_py_does_has_the_news_popup_off(tmp_path):
+    """A real server with the course's command line and settings: news and update checks are off."""
+    settings = tmp_path / "app-settings"
+    course.write_lab_settings(settings)
+    port, token = _free_port(), secrets.token_hex(8)
+    (tmp_path / "notebooks").mkdir()
+    command = course.lab_command(Path(sys.prefix), environ={}) + [
+        f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0",
+        f"--LabApp.app_settings_dir={settings}", "--no-browser"]
+    command[0] = sys.executable
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "user-settings")}
+    server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                reply = urllib.request.urlopen(
+                    f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}", timeout=5)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "jupyter lab did not start"
+                time.sleep(0.5)
+        # The overrides become the schema's defaults; the learner's own settings (none here) sit on top.
+        defaults = {k: v.get("default") for k, v in json.loads(reply.read())["schema"]["properties"].items()}
+        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+        page = urllib.request.urlopen(f"{base}/lab?token={token}", timeout=10).read().decode()
+        assert '"news": {"disabled": true}' in page
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
