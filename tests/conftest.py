@@ -6,10 +6,14 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+import torch
 
 from paths import ROOT
 
 matplotlib.use("Agg")
+# One torch thread per test process, as the notebooks' setup() and the trainers use: `make test` runs a
+# worker per core, and several threads per worker would only make them wait on each other.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")
