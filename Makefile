@@ -58,6 +58,7 @@ bench: $(STAMP)
 outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=900 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
+	$(BIN)/python tools/finish_progress_bars.py $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache student site
