@@ -155,7 +155,8 @@ def commands_for(target, venv=VENV, platform=None, extra=()):
         "weights": [[python, "tools/make_weights.py", *extra]],
         "outputs": [[python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
                      "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3",
-                     *notebooks, *extra]],
+                     *notebooks, *extra],
+                    [python, "tools/finish_progress_bars.py", *notebooks]],  # saved bars show their end, not 0%
         "setup": [],
     }
     if target not in table:
