@@ -249,15 +249,11 @@ def ship(name: str, *, progress: bool = True) -> dict:
     manifest = _manifest()
     seconds = history.get("seconds", float("nan"))
     seconds = seconds[-1] if isinstance(seconds, list) else seconds
-    manifest[name] = {"key": key(name), "recipe": entry_recipe_dict(name), "torch": torch.__version__,
+    manifest[name] = {"key": key(name), "recipe": registry()[name].get_recipe().as_dict(), "torch": torch.__version__,
                       "train_seconds": round(float(seconds), 2) if math.isfinite(seconds) else None,
                       "bytes": (WEIGHTS_DIR / f"{name}.pt").stat().st_size}
     MANIFEST.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
     return manifest[name]
-
-
-def entry_recipe_dict(name: str) -> dict:
-    return registry()[name].get_recipe().as_dict()
 
 
 def registry() -> dict[str, Entry]:

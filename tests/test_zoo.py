@@ -305,3 +305,19 @@ def test_reaches_lists_every_course_function_that_training_calls(name, monkeypat
     keyed = {f"{obj.__module__}.{obj.__qualname__}" for obj in entry.reaches}
     missing = sorted(q for q in called if not _covered(q, keyed))
     assert not missing, f"{name}: add these to its `reaches` in course_utils/zoo_entries.py: {missing}"
+
+
+def test_provenance_says_where_a_model_came_from_and_how_long_it_trained():
+    assert "shipped" not in zoo.provenance({"source": "shipped", "seconds": 2.0})  # speaks to the learner
+    assert "trained weights (training took 2.0 s" in zoo.provenance({"source": "shipped", "seconds": 2.0})
+    assert zoo.provenance({"source": "live", "seconds": [1.0, 3.25]}) == "trained live in 3.2 s"
+    assert "cache" in zoo.provenance({"source": "cache", "seconds": 1.0})
+
+
+def test_train_takes_another_recipe_of_the_same_kind_only(toy):
+    model, _ = zoo.train("toy", recipe=recipes.TOY.replace(epochs=5))
+    assert model.out_features == 5 and toy.calls[-1].epochs == 5
+    with pytest.raises(TypeError, match="recipe to be a Recipe"):
+        zoo.train("toy", recipe={"epochs": 5})
+    with pytest.raises(ValueError, match="fields among"):
+        recipes.TOY.replace(epoch=5)
