@@ -39,8 +39,8 @@ def _values(control, moves: int) -> list:
     if isinstance(control.value, int):
         cycle = list(range(lo, hi + 1)) or [lo]
         cycle = cycle + cycle[-2:0:-1]
-    else:
-        grid = np.linspace(lo, hi, 41).tolist()
+    else:  # the slider's own steps, as a drag produces them (at most 41)
+        grid = np.linspace(lo, hi, min(41, int(round((hi - lo) / control.step)) + 1)).tolist()
         cycle = grid + grid[-2:0:-1]
     values, k = [], 0
     while len(values) < moves:
@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    import course_utils
+
+    course_utils.setup(seed=0)  # as every notebook's setup cell: one torch thread, the course style
     yardstick = Yardstick()
     rows = []
     for notebook, name, build in widgets_of_the_course():

@@ -131,7 +131,7 @@ def render_counts(n_max: int = 784, k: int = 2, order: int = 1) -> bytes:
     curves = log10_counts(n_max, k, order)
     figure = _figure()
     n, k, order = int(n_max), int(k), int(order)
-    x_end, k_end = _octave_end(n, cap=784), _octave_end(k)
+    x_end, k_end = _octave_end(n, cap=784), max(4, _octave_end(k))  # k = 2, 3, 4 share one zoom
 
     def set_limits() -> None:
         # The joint count is the largest curve, so the y-axis fits it at (x_end, k_end); the data
