@@ -55,5 +55,8 @@ def test_answer_must_be_callable():
         checks.check_close("x", 1.0, 1.0, hint="h")
 
 
-def test_nan_is_never_close(capsys):
-    assert not checks.check_close("nan", lambda: float("nan"), float("nan"), hint="h")
+def test_nan_matches_only_an_expected_nan(capsys):
+    assert checks.check_close("nan", lambda: float("nan"), float("nan"), hint="h")
+    assert not checks.check_close("nan", lambda: float("nan"), 1.0, hint="h")
+    assert not checks.check_close("nan", lambda: torch.tensor([1.0, float("nan")]), [1.0, 2.0], hint="h")
+    assert checks.check_equal("nan", lambda: float("nan"), float("nan"), hint="h")

@@ -21,7 +21,7 @@ from course_utils.gitsandbox import (
     GitNotFoundError,
     GitSandbox,
     Graph,
-    draw_graph,
+    draw_commit_graph,
     draw_panels,
     play,
     same_shape,
@@ -192,16 +192,16 @@ def test_write_through_a_symlink_is_refused(tmp_path):
 
 def test_bad_arguments_name_the_argument():
     with GitSandbox() as sb:
-        with pytest.raises(ValueError, match="who must be one of"):
+        with pytest.raises(ValueError, match="GitSandbox expects who one of"):
             sb.run("git status", who="boss")
         with pytest.raises(ValueError, match="no 'teammate' repository yet"):
             sb.run("git status", who="teammate")
-        with pytest.raises(TypeError, match="text must be a str"):
+        with pytest.raises(TypeError, match="GitSandbox.write expects text as a str"):
             sb.write("a.txt", b"bytes")
-        with pytest.raises(TypeError, match="command must be a string"):
+        with pytest.raises(TypeError, match="GitSandbox.run expects command as a string"):
             sb.run(42)
-    with pytest.raises(TypeError, match="draw_graph"):
-        draw_graph({"not": "a graph"})
+    with pytest.raises(TypeError, match="draw_commit_graph"):
+        draw_commit_graph({"not": "a graph"})
 
 
 def test_cleans_up_on_exit_and_after_an_exception():
@@ -374,5 +374,5 @@ def test_play_prints_each_command_and_draws_one_panel_per_step(capsys, monkeypat
     plt.close(shown[0])
     with pytest.raises(TypeError, match="draw_panels"):
         draw_panels([graphs[0]])
-    with GitSandbox() as sb, pytest.raises(ValueError, match="play: give at least one"):
+    with GitSandbox() as sb, pytest.raises(ValueError, match="play expects commands at least one git command"):
         play(sb)
