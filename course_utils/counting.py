@@ -19,25 +19,17 @@ with c context variables costs (k − 1)·k**c.
 
 from __future__ import annotations
 
-import operator
+from . import validation as V
 
 __all__ = ["joint_params", "independent_params", "chain_rule_params", "markov_params"]
 
 
 def _check_int(value, name: str, fn: str, minimum: int) -> int:
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        value = operator.index(value)  # ints and NumPy integers; never floats
-    except TypeError:
-        raise TypeError(f"{fn}: {name} must be an int; got {type(value).__name__} {value!r}") from None
-    if value < minimum:
-        raise ValueError(f"{fn}: {name} must be an int >= {minimum}; got {value!r}")
-    return value
+    return V.integer(fn, name, value, minimum=minimum)
 
 
 def _check_nk(n, k, fn: str) -> tuple[int, int]:
-    return _check_int(n, "n (number of variables)", fn, 1), _check_int(k, "k (values per variable)", fn, 2)
+    return _check_int(n, "n", fn, 1), _check_int(k, "k", fn, 2)
 
 
 def joint_params(n: int, k: int = 2) -> int:

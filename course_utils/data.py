@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
+import zlib
 import tempfile
 import urllib.error
 import urllib.request
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from . import validation as V
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -37,7 +41,9 @@ BINARIZED_MNIST_URL = (
     "binarized_mnist_{split}.amat"
 )
 
-_verified: set[Path] = set()
+#: Files whose checksum was verified, with the (size, mtime, inode) they had then: a file
+#: replaced on disk afterwards is verified again.
+_verified: dict[Path, tuple[int, int, int]] = {}
 
 
 def sha256_of(data: bytes) -> str:
@@ -45,8 +51,19 @@ def sha256_of(data: bytes) -> str:
 
 
 def _check_split(split: str, allowed: tuple[str, ...], fn: str) -> None:
-    if split not in allowed:
-        raise ValueError(f"{fn}: split must be one of {allowed}; got {split!r}")
+    V.choice(fn, "split", split, allowed)
+
+
+def _path(fn: str, name: str, value) -> Path:
+    """A path argument (str or os.PathLike), with ``~`` expanded."""
+    if not isinstance(value, (str, os.PathLike)):
+        V.fail(fn, name, "a path (a str or pathlib.Path)", f"{V.type_name(value)} {value!r}", TypeError)
+    return Path(os.path.expanduser(os.fspath(value)))
+
+
+def _signature(file: Path) -> tuple[int, int, int]:
+    st = file.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 # ----------------------------------------------------------------------------
@@ -64,24 +81,29 @@ def load_mnist(
     [0, 1] otherwise; ``y`` is an int64 tensor of labels 0-9.
     """
     _check_split(split, ("train", "test"), "load_mnist")
-    if not isinstance(binarize, bool):
-        raise TypeError(f"load_mnist: binarize must be True or False; got {binarize!r}")
-    file = Path(path) if path is not None else DATA_DIR / MNIST5K_FILE
+    binarize = V.flag("load_mnist", "binarize", binarize)
+    file = _path("load_mnist", "path", path) if path is not None else DATA_DIR / MNIST5K_FILE
     if not file.exists():
         raise FileNotFoundError(
             f"load_mnist: {file} is missing. It ships with the course; restore it with "
             "`git checkout data/mnist5k.npz` or rebuild it with `python data/make_mnist5k.py`."
         )
-    if file not in _verified:
-        digest = sha256_of(file.read_bytes())
+    signature = _signature(file)
+    if _verified.get(file) == signature:
+        source = file
+    else:  # first use, or the file changed on disk since it was verified: check the bytes that are loaded
+        raw = file.read_bytes()
+        digest = sha256_of(raw)
         if digest != MNIST5K_SHA256:
+            _verified.pop(file, None)
             raise ValueError(
                 f"load_mnist: {file} is corrupted: its SHA-256 is {digest}, expected "
                 f"{MNIST5K_SHA256}. Restore it with `git checkout data/mnist5k.npz` or "
                 "rebuild it with `python data/make_mnist5k.py`."
             )
-        _verified.add(file)
-    with np.load(file) as archive:
+        _verified[file] = signature
+        source = io.BytesIO(raw)
+    with np.load(source) as archive:
         images = archive[f"x_{split}"]
         labels = archive[f"y_{split}"]
     x = torch.from_numpy(images.reshape(len(images), 784).astype(np.float32) / 255.0)
@@ -147,8 +169,8 @@ def _download(url: str, target: Path, expected_sha256: str) -> None:
 
 def default_binarized_mnist_dir() -> Path:
     """``$BINARIZED_MNIST_DIR`` if set, else ``~/.cache/course_utils/binarized_mnist``."""
-    env = os.environ.get("BINARIZED_MNIST_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "course_utils" / "binarized_mnist"
+    env = os.environ.get("BINARIZED_MNIST_DIR", "").strip()
+    return Path(os.path.expanduser(env)) if env else Path.home() / ".cache" / "course_utils" / "binarized_mnist"
 
 
 def load_binarized_mnist(
@@ -163,7 +185,8 @@ def load_binarized_mnist(
     With ``download=True`` a missing file is fetched from the original address.
     """
     _check_split(split, ("train", "valid", "test"), "load_binarized_mnist")
-    root = Path(data_dir) if data_dir is not None else default_binarized_mnist_dir()
+    download = V.flag("load_binarized_mnist", "download", download)
+    root = _path("load_binarized_mnist", "data_dir", data_dir) if data_dir is not None else default_binarized_mnist_dir()
     name = f"binarized_mnist_{split}.amat"
     plain, packed = root / name, root / (name + ".gz")
     if not plain.exists() and not packed.exists():
@@ -177,15 +200,22 @@ def load_binarized_mnist(
         text = plain.read_bytes()
         source = plain
     else:
-        with gzip.open(packed, "rb") as f:
-            text = f.read()
         source = packed
+        try:
+            with gzip.open(packed, "rb") as f:
+                text = f.read()
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as err:
+            raise ValueError(
+                f"load_binarized_mnist: {packed} is not a complete gzip file ({type(err).__name__}: {err}); "
+                "it was probably truncated by an interrupted download or copy. Delete it and call again "
+                f"with download=True, or copy binarized_mnist_{split}.amat(.gz) into {root} again."
+            ) from None
     digest = sha256_of(text)
     if digest != BINARIZED_MNIST_SHA256[split]:
         raise ValueError(
             f"load_binarized_mnist: {source} does not hold the published {split} split: "
             f"SHA-256 of its text is {digest}, expected {BINARIZED_MNIST_SHA256[split]}. "
-            "Delete it and download it again."
+            f"Delete {source} and call again with download=True (or copy a fresh copy into {root})."
         )
     x = _parse_amat(text, str(source))
     if len(x) != BINARIZED_MNIST_SIZES[split]:

@@ -7,14 +7,32 @@ import math
 import numpy as np
 import torch
 
+from . import validation as V
+
 
 def bits_per_dim(nll_nats: float | torch.Tensor, n_dims: int = 784):
     """Convert a negative log-likelihood per example in nats to bits per dimension.
 
-    bits/dim = NLL / (D · ln 2).
+    bits/dim = NLL / (D · ln 2). The NLL of discrete data is >= 0, so a negative
+    value (a log-likelihood, not its negative) is refused; NaN gives NaN.
     """
-    if not isinstance(n_dims, int) or n_dims < 1:
-        raise ValueError(f"bits_per_dim: n_dims must be a positive int; got {n_dims!r}")
+    n_dims = V.positive_int("bits_per_dim", "n_dims", n_dims)
+    expected = "a negative log-likelihood in nats (>= 0; pass -log_prob(x), not log_prob(x))"
+    if isinstance(nll_nats, torch.Tensor):
+        if not nll_nats.is_floating_point():
+            nll_nats = nll_nats.double()
+        if bool((nll_nats < 0).any()):
+            V.fail("bits_per_dim", "nll_nats", expected, f"values down to {nll_nats.min().item():.4g}")
+    else:
+        if isinstance(nll_nats, np.ndarray):
+            nll_nats = nll_nats.astype(np.float64)
+            bad = bool((nll_nats < 0).any())
+        else:
+            if isinstance(nll_nats, (bool, np.bool_)) or not isinstance(nll_nats, (int, float, np.integer, np.floating)):
+                V.fail("bits_per_dim", "nll_nats", expected, f"{V.type_name(nll_nats)} {nll_nats!r}", TypeError)
+            bad = nll_nats < 0
+        if bad:
+            V.fail("bits_per_dim", "nll_nats", expected, repr(nll_nats) if not isinstance(nll_nats, np.ndarray) else "negative values")
     return nll_nats / (n_dims * math.log(2))
 
 
@@ -23,14 +41,10 @@ def bits_per_dim(nll_nats: float | torch.Tensor, n_dims: int = 784):
 # ----------------------------------------------------------------------------
 
 
-def _as_matrix(fn: str, name: str, value) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().numpy()
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim != 2 or len(arr) == 0:
-        raise ValueError(f"{fn}: {name} must be a non-empty 2-D array (N, d); got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{fn}: {name} must be finite; got NaN or infinity")
+def _as_matrix(fn: str, name: str, value, min_rows: int = 1) -> np.ndarray:
+    arr = V.array(fn, name, value, ndim=2, expected=f"a 2-D array (N, d) with N >= {min_rows}")
+    if len(arr) < min_rows:
+        V.fail(fn, name, f"a 2-D array (N, d) with N >= {min_rows}", f"shape {arr.shape}")
     return arr
 
 
@@ -47,12 +61,9 @@ def mode_coverage(samples, centers, std: float, threshold: float = 3.0) -> dict:
     x = _as_matrix("mode_coverage", "samples", samples)
     c = _as_matrix("mode_coverage", "centers", centers)
     if x.shape[1] != c.shape[1]:
-        raise ValueError(
-            f"mode_coverage: samples and centers must have the same dimension; got {x.shape[1]} and {c.shape[1]}"
-        )
-    for name, value in (("std", std), ("threshold", threshold)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"mode_coverage: {name} must be a positive number; got {value!r}")
+        V.fail("mode_coverage", "samples", f"points of the centers' dimension {c.shape[1]}", f"shape {x.shape}")
+    std = V.positive("mode_coverage", "std", std)
+    threshold = V.positive("mode_coverage", "threshold", threshold)
     dist = np.sqrt(((x[:, None, :] - c[None, :, :]) ** 2).sum(-1))
     nearest = dist.argmin(1)
     good = dist[np.arange(len(x)), nearest] <= threshold * std
@@ -72,15 +83,14 @@ def gaussian_frechet_distance(mu1, cov1, mu2, cov2) -> float:
     d² = ||mu1 - mu2||² + tr(C1 + C2 - 2 (C1^½ C2 C1^½)^½)   (Dowson & Landau 1982),
     computed with symmetric eigendecompositions, which stay real and stable.
     """
-    mu1 = np.asarray(mu1, dtype=np.float64).ravel()
-    mu2 = np.asarray(mu2, dtype=np.float64).ravel()
-    c1, c2 = np.atleast_2d(np.asarray(cov1, dtype=np.float64)), np.atleast_2d(np.asarray(cov2, dtype=np.float64))
+    fn = "gaussian_frechet_distance"
+    mu1 = V.array(fn, "mu1", mu1).ravel()
     d = len(mu1)
-    if mu2.shape != (d,) or c1.shape != (d, d) or c2.shape != (d, d):
-        raise ValueError(
-            f"gaussian_frechet_distance: expected means of shape ({d},) and covariances ({d}, {d}); "
-            f"got {mu2.shape}, {c1.shape}, {c2.shape}"
-        )
+    mu2 = V.array(fn, "mu2", mu2).ravel()
+    c1, c2 = np.atleast_2d(V.array(fn, "cov1", cov1)), np.atleast_2d(V.array(fn, "cov2", cov2))
+    for name, arr, shape in (("mu2", mu2, (d,)), ("cov1", c1, (d, d)), ("cov2", c2, (d, d))):
+        if arr.shape != shape:
+            V.fail(fn, name, f"of shape {shape} (d = {d}, from mu1)", f"shape {arr.shape}")
 
     def sqrt_psd(m):
         w, v = np.linalg.eigh((m + m.T) / 2)
@@ -93,12 +103,10 @@ def gaussian_frechet_distance(mu1, cov1, mu2, cov2) -> float:
 
 def frechet_distance(features_a, features_b) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (N, d) (as in FID)."""
-    a = _as_matrix("frechet_distance", "features_a", features_a)
-    b = _as_matrix("frechet_distance", "features_b", features_b)
-    if a.shape[1] != b.shape[1] or len(a) < 2 or len(b) < 2:
-        raise ValueError(
-            f"frechet_distance: need at least 2 rows each and equal widths; got shapes {a.shape} and {b.shape}"
-        )
+    a = _as_matrix("frechet_distance", "features_a", features_a, min_rows=2)
+    b = _as_matrix("frechet_distance", "features_b", features_b, min_rows=2)
+    if a.shape[1] != b.shape[1]:
+        V.fail("frechet_distance", "features_b", f"rows of features_a's width {a.shape[1]} (equal widths)", f"shape {b.shape}")
     return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 
@@ -115,16 +123,15 @@ def sample_score(classifier, samples: torch.Tensor, reference: torch.Tensor, min
       features of ``samples`` and of ``reference`` (real held-out digits), as in
       FID (Heusel et al. 2017). It depends on the sample size: compare equal sizes.
     """
+    if not (callable(getattr(classifier, "features", None)) and callable(getattr(classifier, "head", None))):
+        V.fail("sample_score", "classifier", "a DigitClassifier (with features and head)", V.type_name(classifier), TypeError)
+    samples = V.batch("sample_score", samples, 784, values="unit", name="samples", nonempty=True)
+    # the Fréchet distance needs a covariance of each set: at least 2 rows
+    reference = V.batch("sample_score", reference, 784, values="unit", name="reference", nonempty=True)
     for name, x in (("samples", samples), ("reference", reference)):
-        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != 784:
-            raise ValueError(
-                f"sample_score: {name} must be a tensor of shape (N, 784) with values in [0, 1]; "
-                f"got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}"
-            )
-        if x.min() < 0 or x.max() > 1:
-            raise ValueError(f"sample_score: {name} must hold pixel values in [0, 1]; got [{x.min():.3g}, {x.max():.3g}]")
-    if not 0 < min_share <= 1:
-        raise ValueError(f"sample_score: min_share must be in (0, 1]; got {min_share!r}")
+        if len(x) < 2:
+            V.fail("sample_score", name, "at least 2 rows (a covariance needs two)", f"shape {tuple(x.shape)}")
+    min_share = V.number("sample_score", "min_share", min_share, minimum=0.0, maximum=1.0, open_min=True)
     classifier.eval()
     feats, probs = [], []
     for i in range(0, len(samples), 1000):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
+from . import validation as V
 
 COURSE_STYLE = {
     "figure.figsize": (6.4, 3.6),
@@ -27,32 +30,41 @@ COURSE_STYLE = {
 COLORS = {"data": "#4c72b0", "model": "#dd8452", "other": "#55a868", "highlight": "#c44e52"}
 
 
+@lru_cache(maxsize=None)
+def storage_colour(k: int) -> tuple[int, int, int]:
+    """The colour of storage cell ``k`` (RGB, 0..255), the one palette of every stride picture
+    (``tensors.show_layout`` and notebook 02's stride explorer): tab20, lightened (0.8 c + 0.2)."""
+    r, g, b, _ = matplotlib.colormaps["tab20"](int(k) % 20)
+    return tuple(int(255 * (0.8 * c + 0.2)) for c in (r, g, b))
+
+
 def use_course_style() -> None:
     """Apply the course's matplotlib style (called once by ``course_utils.setup``)."""
     matplotlib.rcParams.update(COURSE_STYLE)
 
 
 def _to_images(x: torch.Tensor | np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
-    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-    h, w = image_shape
+    if not (isinstance(image_shape, (tuple, list)) and len(image_shape) == 2):
+        V.fail("image_grid", "image_shape", "a pair (height, width)", repr(image_shape), TypeError)
+    h, w = (V.positive_int("image_grid", "image_shape", s) for s in image_shape)
+    arr = V.array("image_grid", "x", x, finite=False, expected=f"images of shape (N, {h}, {w}) or (N, {h * w})")
+    if arr.size == 0:
+        V.fail("image_grid", "x", f"at least one image of shape ({h}, {w}) or ({h * w},)", f"shape {arr.shape}")
     if arr.ndim == 1:
         arr = arr[None]
     if arr.ndim == 2:
         if arr.shape[1] != h * w:
-            raise ValueError(
-                f"image_grid: expected rows of {h * w} pixels for image_shape {image_shape}; "
-                f"got shape {tuple(arr.shape)}"
-            )
+            V.fail("image_grid", "x", f"rows of {h * w} pixels for image_shape {tuple(image_shape)}", f"shape {arr.shape}")
         arr = arr.reshape(-1, h, w)
     if arr.ndim != 3 or arr.shape[1:] != (h, w):
-        raise ValueError(
-            f"image_grid: expected images of shape (N, {h}, {w}) or (N, {h * w}); got {tuple(arr.shape)}"
-        )
+        V.fail("image_grid", "x", f"images of shape (N, {h}, {w}) or (N, {h * w})", f"shape {arr.shape}")
     return arr
 
 
 def tile(x: torch.Tensor | np.ndarray, ncols: int = 10, image_shape=(28, 28), pad: int = 1) -> np.ndarray:
     """Tile N images into one 2-D array, ``ncols`` per row, with ``pad`` blank pixels."""
+    ncols = V.positive_int("tile", "ncols", ncols)
+    pad = V.integer("tile", "pad", pad, minimum=0)
     images = _to_images(x, image_shape)
     n = len(images)
     ncols = max(1, min(ncols, n))
@@ -91,9 +103,8 @@ def array_to_png(image: np.ndarray, scale: int = 4, vmin: float = 0.0, vmax: flo
 
     Fast enough for slider callbacks: no figure is built.
     """
-    arr = np.asarray(image, dtype=np.float32)
-    if arr.ndim != 2:
-        raise ValueError(f"array_to_png: expected a 2-D array; got shape {arr.shape}")
+    arr = V.array("array_to_png", "image", image, ndim=2, finite=False, expected="a 2-D array").astype(np.float32)
+    scale = V.positive_int("array_to_png", "scale", scale)
     arr = np.clip((arr - vmin) / max(vmax - vmin, 1e-12), 0.0, 1.0)
     arr = np.kron(1.0 - arr, np.ones((scale, scale), dtype=np.float32))
     buf = io.BytesIO()
@@ -108,6 +119,13 @@ def rgb_to_png(rgb: np.ndarray, compress_level: int = 3) -> bytes:
     """
     import PIL.Image
 
+    expected = "an (H, W, 3) uint8 array"
+    if not isinstance(rgb, np.ndarray):
+        V.fail("rgb_to_png", "rgb", expected, V.type_name(rgb), TypeError)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        V.fail("rgb_to_png", "rgb", expected, f"shape {rgb.shape}")
+    if rgb.dtype != np.uint8:
+        V.fail("rgb_to_png", "rgb", expected, f"dtype {rgb.dtype}", TypeError)
     buf = io.BytesIO()
     PIL.Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="png", compress_level=compress_level)
     return buf.getvalue()

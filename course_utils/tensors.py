@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from matplotlib.patches import Rectangle
 
-from .plotting import COLORS
+from . import validation as V
+from .plotting import COLORS, storage_colour
 
 #: Largest storage / number of elements ``show_layout`` agrees to draw.
 MAX_CELLS = 48
@@ -46,13 +47,10 @@ class TensorLayout:
         return self.storage[self.index]
 
 
-def _check_tensor(fn: str, t) -> torch.Tensor:
-    if not isinstance(t, torch.Tensor):
-        raise TypeError(f"{fn} expects a torch.Tensor; got {type(t).__name__}")
+def _check_tensor(fn: str, t, name: str = "t") -> torch.Tensor:
+    t = V.tensor(fn, name, t, "a real-valued torch.Tensor")
     if t.layout != torch.strided:
-        raise ValueError(f"{fn} expects a strided (dense) tensor; got layout {t.layout}")
-    if t.is_complex():
-        raise ValueError(f"{fn} draws real-valued tensors; got dtype {t.dtype}")
+        V.fail(fn, name, "a strided (dense) tensor", f"layout {t.layout}")
     return t
 
 
@@ -69,21 +67,23 @@ def storage_index(shape, stride, offset: int = 0) -> np.ndarray:
 
     Returns an integer array of the given ``shape``.
     """
-    shape, stride = tuple(int(s) for s in shape), tuple(int(s) for s in stride)
+    shape = _ints("storage_index", "shape", shape)
+    stride = _ints("storage_index", "stride", stride)
+    offset = V.integer("storage_index", "offset", offset, minimum=0)
     if len(shape) != len(stride):
-        raise ValueError(
-            f"storage_index expects one stride per dimension; got shape {shape} and stride {stride}"
-        )
-    if any(s < 0 for s in shape) or any(s < 0 for s in stride) or offset < 0:
-        raise ValueError(
-            f"storage_index expects non-negative sizes, strides and offset; "
-            f"got shape {shape}, stride {stride}, offset {offset}"
-        )
+        V.fail("storage_index", "stride", f"one stride per dimension of shape {shape}", f"stride {stride}")
     index = np.full(shape, int(offset), dtype=np.int64)
     for k, (size, step) in enumerate(zip(shape, stride)):
         along = np.arange(size, dtype=np.int64) * step
         index = index + along.reshape([size if j == k else 1 for j in range(len(shape))])
     return index
+
+
+def _ints(fn: str, name: str, values) -> tuple[int, ...]:
+    """A sequence of ints >= 0 (a shape or strides)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        V.fail(fn, name, "a sequence of ints >= 0", V.type_name(values), TypeError)
+    return tuple(V.integer(fn, name, v, minimum=0) for v in values)
 
 
 def layout(t: torch.Tensor) -> TensorLayout:
@@ -92,7 +92,7 @@ def layout(t: torch.Tensor) -> TensorLayout:
     storage = storage_values(t)
     index = storage_index(t.shape, t.stride(), t.storage_offset())
     if index.size and index.max() >= len(storage):
-        raise ValueError(f"layout: tensor reads cell {index.max()} beyond its storage of {len(storage)} cells")
+        V.fail("layout", "t", f"a view inside its storage of {len(storage)} cells", f"one that reads cell {index.max()}")
     return TensorLayout(
         shape=tuple(t.shape),
         stride=tuple(t.stride()),
@@ -113,8 +113,8 @@ def format_value(v) -> str:
 
 
 def _cell_colour(k: int) -> tuple:
-    r, g, b, _ = plt.get_cmap("tab20")(k % 20)
-    return (r, g, b, 0.8)
+    """Storage cell k's colour (``plotting.storage_colour``, shared with the stride explorer), in 0..1."""
+    return tuple(c / 255 for c in storage_colour(k))
 
 
 def _cell_points(ax: plt.Axes, xspan: float, yspan: float) -> float:
@@ -152,13 +152,11 @@ def show_layout(
     """
     t = _check_tensor("show_layout", t)
     if t.dim() > 3:
-        raise ValueError(f"show_layout draws tensors of 0 to 3 dimensions; got shape {tuple(t.shape)}")
+        V.fail("show_layout", "t", "a tensor of 0 to 3 dimensions", f"shape {tuple(t.shape)}")
     info = layout(t)
     if len(info.storage) > MAX_CELLS or t.numel() > MAX_CELLS:
-        raise ValueError(
-            f"show_layout draws small tensors (at most {MAX_CELLS} storage cells and elements); "
-            f"got {len(info.storage)} storage cells and {t.numel()} elements"
-        )
+        V.fail("show_layout", "t", f"a small tensor (at most {MAX_CELLS} storage cells and elements)",
+               f"{len(info.storage)} storage cells and {t.numel()} elements")
     if arrows is None:
         arrows = t.numel() <= 16
     n_blocks, rows, cols = _blocks(info.shape)
@@ -222,11 +220,12 @@ def gather_sources(index: torch.Tensor, dim: int) -> np.ndarray:
     ``src[i][index[i][j]]`` when ``dim == 1`` (the ``torch.gather`` docs).
     Returns an int array of shape ``index.shape + (2,)`` of (row, col) pairs.
     """
-    if not isinstance(index, torch.Tensor) or index.dtype != torch.int64 or index.dim() != 2:
-        got = f"{index.dtype} tensor of shape {tuple(index.shape)}" if isinstance(index, torch.Tensor) else type(index).__name__
-        raise TypeError(f"gather_sources expects a 2-D int64 index tensor; got {got}")
-    if dim not in (0, 1, -1, -2):
-        raise ValueError(f"gather_sources expects dim 0 or 1 for a 2-D index; got {dim}")
+    index = V.tensor("gather_sources", "index", index, "a 2-D int64 index tensor")
+    if index.dtype != torch.int64:
+        V.fail("gather_sources", "index", "a 2-D int64 index tensor", f"dtype {index.dtype}", TypeError)
+    if index.dim() != 2:
+        V.fail("gather_sources", "index", "a 2-D int64 index tensor", f"shape {tuple(index.shape)}")
+    dim = V.integer("gather_sources", "dim", dim, minimum=-2, maximum=1)
     dim = dim % 2
     idx = index.cpu().numpy()
     rows, cols = np.indices(idx.shape)
@@ -239,11 +238,18 @@ def show_gather(src: torch.Tensor, index: torch.Tensor, dim: int, ax: plt.Axes |
     Picked cells get a thick outline; each output cell names the source cell it
     copied. Returns the Axes; ``ax.sources`` holds ``gather_sources(index, dim)``.
     """
-    src = _check_tensor("show_gather", src)
+    src = _check_tensor("show_gather", src, "src")
     if src.dim() != 2:
-        raise ValueError(f"show_gather expects a 2-D src; got shape {tuple(src.shape)}")
+        V.fail("show_gather", "src", "a 2-D tensor", f"shape {tuple(src.shape)}")
     sources = gather_sources(index, dim)
-    out = torch.gather(src, dim, index).detach().cpu().numpy()  # raises PyTorch's own error if out of range
+    size = src.shape[dim % 2]
+    if index.numel() and (int(index.min()) < 0 or int(index.max()) >= size):
+        V.fail("show_gather", "index", f"values in 0..{size - 1} (the size of src along dim {dim})",
+               f"values in [{int(index.min())}, {int(index.max())}]")
+    if index.shape[1 - dim % 2] > src.shape[1 - dim % 2]:
+        V.fail("show_gather", "index", f"at most src's size {src.shape[1 - dim % 2]} along the other dimension",
+               f"shape {tuple(index.shape)}")
+    out = torch.gather(src, dim, index).detach().cpu().numpy()
     values = src.detach().cpu().numpy()
     r, c = values.shape
     orow, ocol = out.shape

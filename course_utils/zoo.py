@@ -178,7 +178,7 @@ def train(name: str, *, recipe=None, progress: bool = True) -> tuple[torch.nn.Mo
     ``recipe`` (default: the course's) lets you try another one, e.g.
     ``zoo.train("nade", recipe=recipes.NADE.replace(n_hidden=50))``.
     """
-    from .training import init_rng
+    from .training import init_rng, torch_threads
 
     entry = _check_name(name)
     if recipe is None:
@@ -186,7 +186,7 @@ def train(name: str, *, recipe=None, progress: bool = True) -> tuple[torch.nn.Mo
     elif type(recipe) is not type(entry.get_recipe()):
         raise TypeError(f"zoo.train expects recipe to be a {type(entry.get_recipe()).__name__} for {name!r}; "
                         f"got {type(recipe).__name__}")
-    with init_rng(recipe.seed):
+    with init_rng(recipe.seed), torch_threads(1):  # one thread: the same weights on any core count, and fast when busy
         model, history = entry.train(recipe, progress)
     model.eval()
     bad = [k for k, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]

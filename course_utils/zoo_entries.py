@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from .data import load_mnist, two_moons
 from .models import autoencoder, classifier, gan, nade, pixelcnn, vae
+from .models.gan import builders as gan_builders, losses as gan_losses, networks as gan_networks, training as gan_training
+from . import training
 from .training import batches, fit
 from .zoo import Entry
 
@@ -116,13 +118,14 @@ def train_gan_1d(recipe, progress: bool = True):
 # The registry
 # ----------------------------------------------------------------------------
 
-_FIT = (fit, batches)
+_FIT = (fit, batches, training._batches, training._data)
 _VAE = (vae.VAE, vae._mlp, vae.reparameterize, vae.kl_normal_std, vae.negative_elbo,
         vae.build_from_recipe, vae.train_from_recipe, *_FIT)
-_GAN_LOOP = (gan.train_gan, gan._train_gan_loop, gan._data_stream, gan.discriminator_loss, gan.generator_loss,
-             gan.info_loss, gan._Generator, gan._init_rng)
-_TOY_GAN = (gan.MLPGenerator, gan.MLPDiscriminator, gan.StackedLinear, gan._mlp, gan._linear, gan.ToyData,
-            gan.build_toy_gan, gan.train_toy_gan, *_GAN_LOOP)
+_GAN_LOOP = (gan.train_gan, gan_training.GANTrainConfig, gan_training._train_gan_loop, gan_training._data_stream,
+             gan.discriminator_loss, gan.generator_loss, gan.info_loss, gan_losses._logits, gan_networks._Generator,
+             gan_networks._real_batch, gan_networks._code, gan_networks._runs, gan_builders._init_rng)
+_TOY_GAN = (gan.MLPGenerator, gan.MLPDiscriminator, gan.StackedLinear, gan_networks._mlp, gan_networks._linear,
+            gan.ToyData, gan.build_toy_gan, gan.train_toy_gan, *_GAN_LOOP)
 
 
 def entries() -> dict[str, Entry]:
@@ -132,7 +135,7 @@ def entries() -> dict[str, Entry]:
         "realnade_moons": Entry("REALNADE_MOONS", build_realnade, train_realnade,
                                 (nade.RealNADE, nade._positive, two_moons, build_realnade, train_realnade, *_FIT)),
         "pixelcnn": Entry("PIXELCNN", pixelcnn.build_from_recipe, pixelcnn.train_from_recipe,
-                          (pixelcnn.PixelCNN, pixelcnn.MaskedConv2d, pixelcnn.causal_mask,
+                          (pixelcnn.PixelCNN, pixelcnn.MaskedConv2d, pixelcnn.causal_mask, pixelcnn._odd,
                            pixelcnn.build_from_recipe, pixelcnn.train_from_recipe, *_FIT)),
         "classifier": Entry("CLASSIFIER", build_classifier, train_classifier,
                             (classifier.DigitClassifier, classifier.train_classifier, classifier._train,

@@ -16,9 +16,12 @@ def test_shapes_and_input_checks():
     torch.testing.assert_close(model.predict_proba(x).sum(1), torch.ones(3))
     with pytest.raises(ValueError, match=r"shape \(batch, 784\)"):
         model(torch.rand(3, 28, 28))
-    with pytest.raises(TypeError, match="floating-point"):
-        model(torch.ones(3, 784, dtype=torch.long))
-    with pytest.raises(ValueError, match="width must be a positive int"):
+    # integer and float64 pixels are cast to the parameters' dtype (validation.batch)
+    torch.testing.assert_close(model(torch.ones(3, 784, dtype=torch.long)), model(torch.ones(3, 784)))
+    torch.testing.assert_close(model(x.double()), model(x))
+    with pytest.raises(ValueError, match=r"values in \[0, 1\].*divide by 255"):
+        model(x * 255)
+    with pytest.raises(ValueError, match="DigitClassifier expects width a positive int; got 0"):
         DigitClassifier(width=0)
 
 

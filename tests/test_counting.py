@@ -133,7 +133,7 @@ def test_bad_arguments_raise_value_error(fn, args):
 
 @pytest.mark.parametrize("bad", [2.0, "3", True, None])
 def test_non_integers_raise_type_error(bad):
-    with pytest.raises(TypeError, match="must be an int"):
+    with pytest.raises(TypeError, match="joint_params expects n a positive int; got"):
         joint_params(bad)
     with pytest.raises(TypeError, match="order"):
         markov_params(3, 2, bad)

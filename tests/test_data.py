@@ -183,3 +183,41 @@ def test_two_moons_are_scikit_learns_points_standardised_and_split():
     assert train.shape == test.shape == (300, 2)
     with pytest.raises(ValueError, match="n to be an even int"):
         two_moons(601)
+
+
+# --- faults name the file and the fix (issue 15, item 6) -------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_gzip_names_the_file_and_the_fix(small_amat, damage):
+    folder, _, text = small_amat
+    packed = folder / "binarized_mnist_test.amat.gz"
+    whole = gzip.compress(text)
+    packed.write_bytes({"truncated": whole[: len(whole) // 2], "garbage": b"not a gzip file at all",
+                        "empty": b""}[damage])
+    with pytest.raises(ValueError) as excinfo:
+        data.load_binarized_mnist("test", data_dir=folder)
+    message = str(excinfo.value)
+    assert str(packed) in message and "download=True" in message and "Delete" in message
+
+
+def test_a_file_replaced_after_the_first_load_is_verified_again(tmp_path):
+    copy = tmp_path / "mnist5k.npz"
+    raw = (ROOT / "data" / "mnist5k.npz").read_bytes()
+    copy.write_bytes(raw)
+    x, _ = data.load_mnist("test", path=copy)
+    tampered = bytearray(raw)
+    tampered[1000] ^= 0xFF
+    copy.write_bytes(bytes(tampered))  # same size; a new mtime or inode
+    with pytest.raises(ValueError, match=f"load_mnist: {copy} is corrupted"):
+        data.load_mnist("test", path=copy)
+    copy.write_bytes(raw)
+    assert torch.equal(data.load_mnist("test", path=copy)[0], x)
+
+
+def test_a_tilde_in_paths_means_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("BINARIZED_MNIST_DIR", "~/bmnist")
+    assert data.default_binarized_mnist_dir() == tmp_path / "bmnist"
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "elsewhere")):
+        data.load_binarized_mnist("test", data_dir="~/elsewhere")

@@ -17,7 +17,7 @@ STD = 0.02
 
 def test_bits_per_dim():
     assert ev.bits_per_dim(784 * math.log(2)) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="n_dims must be a positive int"):
+    with pytest.raises(ValueError, match="bits_per_dim expects n_dims a positive int; got 0"):
         ev.bits_per_dim(1.0, n_dims=0)
 
 
@@ -65,10 +65,11 @@ def test_a_full_ring_captures_all_modes():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"samples": np.zeros((3, 3))}, "same dimension"),
-        ({"samples": np.zeros(3)}, "samples must be a non-empty 2-D array"),
-        ({"std": 0.0}, "std must be a positive number"),
-        ({"threshold": -1}, "threshold must be a positive number"),
+        ({"samples": np.zeros((3, 3))}, "expects samples points of the centers' dimension 2; got shape"),
+        ({"samples": np.zeros(3)}, r"expects samples a 2-D array \(N, d\) with N >= 1; got shape \(3,\)"),
+        ({"samples": np.zeros((0, 2))}, r"expects samples a 2-D array \(N, d\) with N >= 1; got shape \(0, 2\)"),
+        ({"std": 0.0}, "expects std a positive finite number; got 0.0"),
+        ({"threshold": -1}, "expects threshold a positive finite number; got -1"),
         ({"samples": np.full((2, 2), np.nan)}, "finite"),
     ],
 )
@@ -154,7 +155,7 @@ def test_sample_score_of_the_reference_itself():
 
 def test_sample_score_rejects_bad_inputs():
     reference = _one_hot_images(list(range(10)))
-    with pytest.raises(ValueError, match=r"samples must be a tensor of shape \(N, 784\)"):
+    with pytest.raises(ValueError, match=r"sample_score expects samples .*shape \(batch, 784\); got shape \(5, 28, 28\)"):
         ev.sample_score(PixelClassifier(), torch.zeros(5, 28, 28), reference)
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
         ev.sample_score(PixelClassifier(), 2 * reference, reference)

@@ -106,7 +106,7 @@ def test_optimal_value_agrees_with_the_value_at_d_star(densities):
         qi * math.log(qi / (pi + qi)) for pi, qi in zip(p, q) if qi > 0
     )
     assert gan.optimal_gan_value(p, q) == pytest.approx(by_hand, rel=1e-12)
-    with pytest.raises(ValueError, match="p_g must be a density"):
+    with pytest.raises(ValueError, match="optimal_gan_value expects p_g a density on a grid"):
         gan.optimal_gan_value([0.5, 0.5], [0.5, -0.5])
 
 
@@ -133,14 +133,14 @@ def test_value_on_discrete_distributions():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: gan.optimal_discriminator([0.1, -0.2], [0.5, 0.5]), ValueError, "p_data must be a density"),
-        (lambda: gan.optimal_discriminator([0.1, 0.2], [0.5]), ValueError, "same shape"),
-        (lambda: gan.jsd([0.2, 0.2], [0.5, 0.5]), ValueError, "p must sum to 1"),
-        (lambda: gan.jsd([1.0, 0.0], [0.0, 1.0], dx=-1), ValueError, "dx must be a positive"),
+        (lambda: gan.optimal_discriminator([0.1, -0.2], [0.5, 0.5]), ValueError, r"optimal_discriminator expects p_data a density .* >= 0; got minimum -0.2"),
+        (lambda: gan.optimal_discriminator([0.1, 0.2], [0.5]), ValueError, r"expects p_g an array of the shape of p_data \(2,\); got shape \(1,\)"),
+        (lambda: gan.jsd([0.2, 0.2], [0.5, 0.5]), ValueError, "jsd expects p a distribution that sums to 1; got 0.4"),
+        (lambda: gan.jsd([1.0, 0.0], [0.0, 1.0], dx=-1), ValueError, "jsd expects dx a positive finite number; got -1"),
         (lambda: gan.jsd(["a"], [1.0]), TypeError, "array of numbers"),
         (lambda: gan.jsd([np.nan, 1.0], [0.5, 0.5]), ValueError, "finite"),
         (lambda: gan.gan_value([1.5, 0.5], [0.5, 0.5], [0.5, 0.5]), ValueError, r"\[0, 1\]"),
-        (lambda: gan.gan_value([0.5], [0.5, 0.5], [0.5, 0.5]), ValueError, "d must have the shape"),
+        (lambda: gan.gan_value([0.5], [0.5, 0.5], [0.5, 0.5]), ValueError, r"gan_value expects d an array of the shape of p_data \(2,\); got shape \(1,\)"),
     ],
 )
 def test_theory_helpers_reject_bad_inputs(call, error, message):
@@ -203,11 +203,11 @@ def test_info_loss_is_the_cross_entropy_of_the_code():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: gan.discriminator_loss([0.1], torch.zeros(1)), TypeError, "d_real_logits must be a torch.Tensor"),
+        (lambda: gan.discriminator_loss([0.1], torch.zeros(1)), TypeError, "discriminator_loss expects d_real_logits .*torch.Tensor.*; got list"),
         (lambda: gan.discriminator_loss(torch.zeros(2), torch.zeros(2, dtype=torch.long)), TypeError, "floating-point"),
-        (lambda: gan.discriminator_loss(torch.zeros(2), torch.zeros(0)), ValueError, "d_fake_logits is empty"),
+        (lambda: gan.discriminator_loss(torch.zeros(2), torch.zeros(0)), ValueError, "expects d_fake_logits a non-empty .*; got an empty tensor"),
         (lambda: gan.generator_loss(torch.zeros(2), non_saturating="yes"), TypeError, "non_saturating"),
-        (lambda: gan.info_loss(torch.zeros(2, 3), torch.zeros(3, dtype=torch.long)), ValueError, "code of shape"),
+        (lambda: gan.info_loss(torch.zeros(2, 3), torch.zeros(3, dtype=torch.long)), ValueError, r"info_loss expects code integer codes in 0..2 of shape \(2,\); got shape \(3,\)"),
     ],
 )
 def test_losses_reject_bad_inputs(call, error, message):
@@ -227,7 +227,7 @@ def test_packing_concatenates_consecutive_samples():
     assert out.shape == (2,)
     by_hand = d.head(d.body(torch.stack([x[0:3].reshape(-1), x[3:6].reshape(-1)]))).squeeze(1)
     torch.testing.assert_close(out, by_hand)
-    with pytest.raises(ValueError, match="multiple of 3"):
+    with pytest.raises(ValueError, match="a multiple of pack=3; got 4 rows"):
         d(x[:4])
     with pytest.raises(ValueError, match=r"shape \(batch, 2\)"):
         d(torch.zeros(6, 3))
@@ -259,7 +259,7 @@ def test_dcgan_shapes_range_and_code():
     assert x.shape == (5, 784) and 0 <= x.min() and x.max() <= 1
     logits, code_logits = model.discriminator.forward_with_code(x)
     assert logits.shape == (5,) and code_logits.shape == (5, 3)
-    with pytest.raises(ValueError, match=r"code must be in 0..2"):
+    with pytest.raises(ValueError, match=r"expects code an int in 0..2 \(or None\); got 3"):
         model.sample(2, code=3)
     with pytest.raises(ValueError, match=r"shape \(batch, 784\)"):
         model.discriminator(torch.zeros(2, 28, 28))
@@ -270,11 +270,11 @@ def test_dcgan_shapes_range_and_code():
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match="n_hidden must be a positive int"):
+    with pytest.raises(ValueError, match="MLPGenerator expects n_hidden a positive int; got 0"):
         gan.MLPGenerator(n_hidden=0)
-    with pytest.raises(ValueError, match="pack must be a positive int"):
+    with pytest.raises(ValueError, match="MLPDiscriminator expects pack a positive int; got 0"):
         gan.MLPDiscriminator(pack=0)
-    with pytest.raises(ValueError, match="n_code must be a non-negative int"):
+    with pytest.raises(ValueError, match="DCGenerator expects n_code an int >= 0; got -1"):
         gan.DCGenerator(n_code=-1)
 
 
@@ -373,9 +373,12 @@ def test_infogan_training_step_runs():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"steps": 0}, ValueError, "steps must be a positive int"),
+        ({"steps": 0}, ValueError, "train_gan expects steps a positive int; got 0"),
+        ({"steps": 1, "betas": (0.5,)}, ValueError, r"expects betas a pair \(beta1, beta2\) .*; got 1 numbers"),
+        ({"steps": 1, "lr": -1.0}, ValueError, "expects lr a positive finite number; got -1.0"),
         ({"steps": 1, "batch_size": 3}, ValueError, "multiple of the discriminator's pack=2"),
-        ({"steps": 1, "data": "mnist"}, TypeError, "data must be a tensor"),
+        ({"steps": 1, "data": "mnist"}, TypeError, "train_gan expects data a .N, 2. tensor .*; got str"),
+        ({"steps": 1, "data": torch.full((20, 2), float("nan"))}, ValueError, "expects data with finite values .*; got NaN"),
         ({"steps": 1, "data": torch.zeros(5, 2)}, ValueError, "N >= batch_size"),
     ],
 )
@@ -419,5 +422,5 @@ def test_train_toy_gan_stacks_the_recipe_runs():
     assert g.n_runs == 2 and d.n_runs == 2 and g.n_code == recipe.n_code
     assert g.sample(5, torch.Generator().manual_seed(0)).shape == (2, 5, 2)
     assert len(history["info_loss"]) == 3
-    with pytest.raises(TypeError, match="data must be a ToyData"):
+    with pytest.raises(TypeError, match="train_toy_gan expects data a ToyData"):
         gan.train_toy_gan(recipe, torch.zeros(10, 2), progress=False)

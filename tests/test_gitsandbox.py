@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from course_utils.gitsandbox import (
     GitNotFoundError,
     GitSandbox,
     Graph,
-    draw_graph,
+    draw_commit_graph,
     draw_panels,
     play,
     same_shape,
@@ -192,16 +193,16 @@ def test_write_through_a_symlink_is_refused(tmp_path):
 
 def test_bad_arguments_name_the_argument():
     with GitSandbox() as sb:
-        with pytest.raises(ValueError, match="who must be one of"):
+        with pytest.raises(ValueError, match="GitSandbox expects who one of"):
             sb.run("git status", who="boss")
         with pytest.raises(ValueError, match="no 'teammate' repository yet"):
             sb.run("git status", who="teammate")
-        with pytest.raises(TypeError, match="text must be a str"):
+        with pytest.raises(TypeError, match="GitSandbox.write expects text as a str"):
             sb.write("a.txt", b"bytes")
-        with pytest.raises(TypeError, match="command must be a string"):
+        with pytest.raises(TypeError, match="GitSandbox.run expects command as a string"):
             sb.run(42)
-    with pytest.raises(TypeError, match="draw_graph"):
-        draw_graph({"not": "a graph"})
+    with pytest.raises(TypeError, match="draw_commit_graph"):
+        draw_commit_graph({"not": "a graph"})
 
 
 def test_cleans_up_on_exit_and_after_an_exception():
@@ -374,5 +375,96 @@ def test_play_prints_each_command_and_draws_one_panel_per_step(capsys, monkeypat
     plt.close(shown[0])
     with pytest.raises(TypeError, match="draw_panels"):
         draw_panels([graphs[0]])
-    with GitSandbox() as sb, pytest.raises(ValueError, match="play: give at least one"):
+    with GitSandbox() as sb, pytest.raises(ValueError, match="play expects commands at least one git command"):
         play(sb)
+
+
+# ----------------------------------------------------------------------------
+# The guard: attached options, configuration keys, hooks, one command per call (issue 15, item 7)
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("template", [
+    "git config -f{out}/x.cfg user.name x",
+    "git config --file={out}/x.cfg user.name x",
+    "git archive -o{out}/a.zip HEAD",
+    "git format-patch -o{out} HEAD~1",
+    "git format-patch --output-directory={out} HEAD~1",
+    "git -C{out} status",
+])
+def test_attached_options_cannot_reach_outside(template, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with GitSandbox() as sb:
+        sb.commit("A")
+        sb.commit("B")
+        with pytest.raises(ValueError, match="GitSandbox.run expects command"):
+            sb.run(template.format(out=outside))
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [
+    "git -c alias.x=!touch x",
+    "git -calias.x=!true x",
+    "git -c core.hooksPath=/tmp status",
+    "git -c core.pager=less log",
+    "git config alias.hi '!touch hacked'",
+    "git config --global alias.hi '!touch hacked'",
+    "git config core.hooksPath hooks",
+    "git config core.editor vim",
+    "git config merge.ours.driver true",
+    "git config set alias.hi '!touch hacked'",
+    "git config --edit",
+])
+def test_configuration_is_limited_to_a_short_list_of_keys(command):
+    with GitSandbox() as sb:
+        with pytest.raises(ValueError, match="GitSandbox.run expects command"):
+            sb.run(command)
+        assert not (sb.workdir() / "hacked").exists() and not (sb.workdir() / "x").exists()
+        assert "alias" not in sb.run("git config --list")
+
+
+def test_the_keys_the_appendix_needs_are_allowed():
+    with GitSandbox() as sb:
+        for command in ("git config user.name Ada", "git config user.email ada@example.com", "git config pull.rebase true",
+                        "git config merge.conflictStyle diff3", "git config init.defaultBranch main",
+                        "git config core.editor :", "git -c merge.ff=false status", "git config --unset pull.rebase"):
+            sb.run(command)
+        assert sb.run("git config --get user.name") == "Ada"
+        assert "merge.conflictstyle=diff3" in sb.run("git config --list")
+
+
+def test_hooks_never_run(tmp_path):
+    marker = tmp_path / "hook-ran"
+    with GitSandbox() as sb:
+        assert sb.run("git config --get core.hooksPath").endswith("no-hooks")
+        hook = sb.workdir() / ".git" / "hooks" / "pre-commit"
+        hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+        hook.chmod(0o755)
+        sb.commit("A", {"a.txt": "a\n"})
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("command", ["git status && touch x", "git status ; touch x", "git log | head", "git log > out.txt",
+                                     "git status; touch x"])
+def test_one_git_command_per_call(command):
+    with GitSandbox() as sb:
+        with pytest.raises(ValueError, match="one git command per call, run without a shell"):
+            sb.run(command)
+        assert sorted(p.name for p in sb.workdir().iterdir()) == [".git"]
+
+
+def test_sigterm_removes_the_sandbox_folder(tmp_path):
+    script = (
+        "import os, signal, sys\n"
+        "from course_utils.gitsandbox import GitSandbox\n"
+        "sb = GitSandbox()\n"
+        "print(sb.root, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "import time; time.sleep(30)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    root = Path(done.stdout.strip())
+    assert root.name.startswith("gitsandbox-"), done.stderr
+    assert done.returncode == -15  # killed by SIGTERM, as without the handler
+    assert not root.exists()

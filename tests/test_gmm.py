@@ -108,7 +108,9 @@ def test_m_step_with_hard_assignments_is_the_per_cluster_mle():
 def test_sampling_reproduces_weights_and_means():
     weights, means, covs = _params()
     model = GMM(weights, means, covs)
-    x, z = model.sample(50_000, generator=torch.Generator().manual_seed(0))
+    x, z = model.sample_with_components(50_000, generator=torch.Generator().manual_seed(0))
+    # the contract's sample(n) returns the same draws without the components
+    assert torch.equal(model.sample(50_000, generator=torch.Generator().manual_seed(0)), x)
     freq = torch.bincount(z, minlength=3).double() / len(z)
     assert (freq - weights).abs().max() < 0.01
     for k in range(3):
@@ -117,11 +119,13 @@ def test_sampling_reproduces_weights_and_means():
 
 def test_bad_inputs_get_clear_errors():
     weights, means, covs = _params()
-    with pytest.raises(ValueError, match=r"shape \(N, D\)"):
+    with pytest.raises(ValueError, match=r"gmm_log_prob expects x of shape \(N, 2\) with finite values; got shape \(5,\)"):
         gmm_log_prob(torch.zeros(5), weights, means, covs)
-    with pytest.raises(ValueError, match="covariances"):
+    with pytest.raises(ValueError, match=r"expects x of shape \(N, 2\)"):
         gmm_log_prob(torch.zeros(5, 3), weights, means, covs)
-    with pytest.raises(ValueError, match="k to be an int"):
+    with pytest.raises(ValueError, match="covariances"):
+        gmm_log_prob(torch.zeros(5, 2), weights, means, covs[:2])
+    with pytest.raises(ValueError, match=r"fit_gmm expects k an int in \[1, 5\]; got 0"):
         fit_gmm(torch.zeros(5, 2), 0)
     with pytest.raises(ValueError, match="init_means"):
         fit_gmm(torch.zeros(5, 2), 2, init_means=torch.zeros(3, 2))

@@ -117,16 +117,20 @@ def test_inputs_are_checked():
     model = _tiny(3, 3)
     with pytest.raises(ValueError, match=r"shape \(batch, 9\); got shape \(2, 3, 3\)"):
         model.log_prob(torch.zeros(2, 3, 3, dtype=torch.float64))
-    with pytest.raises(ValueError, match="values other than 0 and 1"):
+    with pytest.raises(ValueError, match=r"values in \{0, 1\}.*; got other values, e.g. 0.5"):
         model.log_prob(torch.full((2, 9), 0.5, dtype=torch.float64))
-    with pytest.raises(TypeError, match="floating-point"):
-        model.log_prob(torch.zeros(2, 9, dtype=torch.long))
-    with pytest.raises(ValueError, match="mask_type must be 'A' or 'B'"):
+    x = torch.zeros(2, 9)
+    for cast in (x.long(), x.bool(), x.double()):  # cast to the parameters' dtype, not rejected
+        torch.testing.assert_close(model.log_prob(cast), model.log_prob(x))
+    with pytest.raises(ValueError, match=r"causal_mask expects mask_type one of \['A', 'B'\]; got 'C'"):
         MaskedConv2d(1, 1, 3, "C")
-    with pytest.raises(ValueError, match="positive odd int"):
+    with pytest.raises(ValueError, match="causal_mask expects kernel_size a positive odd int .*; got 4"):
         MaskedConv2d(1, 1, 4, "A")
-    with pytest.raises(ValueError, match="n must be a positive int"):
-        model.sample(0)
+    with pytest.raises(ValueError, match="PixelCNN.sample expects n an int >= 0; got -1"):
+        model.sample(-1)
+    assert model.sample(0).shape == (0, 9)
+    with pytest.raises(ValueError, match="PixelCNN expects first_kernel a positive odd int .*; got 4"):
+        PixelCNN(3, 3, first_kernel=4)
     with pytest.raises(ValueError, match=r"shape \(batch, 1, height, width\)"):
         MaskedConv2d(1, 1, 3, "A")(torch.zeros(1, 2, 3, 3))
 

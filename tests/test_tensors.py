@@ -86,14 +86,14 @@ def test_storage_index_formula_and_input_checks():
     np.testing.assert_array_equal(storage_index((2, 3), (3, 1)), [[0, 1, 2], [3, 4, 5]])
     np.testing.assert_array_equal(storage_index((2, 3), (1, 2), offset=5), [[5, 7, 9], [6, 8, 10]])
     assert storage_index((), (), 4) == 4
-    with pytest.raises(ValueError, match="one stride per dimension"):
+    with pytest.raises(ValueError, match=r"storage_index expects stride one stride per dimension of shape \(2, 3\); got stride \(1,\)"):
         storage_index((2, 3), (1,))
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match="storage_index expects stride an int >= 0; got -1"):
         storage_index((2,), (-1,))
 
 
 def test_layout_rejects_non_tensors():
-    with pytest.raises(TypeError, match="layout expects a torch.Tensor; got list"):
+    with pytest.raises(TypeError, match="layout expects t a real-valued torch.Tensor; got list"):
         layout([1, 2, 3])
 
 
@@ -198,7 +198,9 @@ def test_show_gather_outlines_exactly_the_picked_cells():
 
 
 def test_gather_checks_its_index():
-    with pytest.raises(TypeError, match="2-D int64 index"):
+    with pytest.raises(ValueError, match=r"gather_sources expects index a 2-D int64 index tensor; got shape \(2,\)"):
         gather_sources(torch.tensor([0, 1]), 0)
-    with pytest.raises(ValueError, match="dim 0 or 1"):
+    with pytest.raises(TypeError, match="gather_sources expects index a 2-D int64 index tensor; got dtype torch.float32"):
+        gather_sources(torch.zeros(2, 2), 0)
+    with pytest.raises(ValueError, match=r"gather_sources expects dim an int in \[-2, 1\]; got 2"):
         gather_sources(torch.zeros(2, 2, dtype=torch.long), 2)

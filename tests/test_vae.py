@@ -233,13 +233,17 @@ def test_bad_inputs_get_clear_errors():
         model.elbo(torch.zeros(2, 28, 28))
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
         model.elbo(torch.full((2, 784), 2.0))
-    with pytest.raises(TypeError, match="floating-point"):
-        model.encode(torch.zeros(2, 784, dtype=torch.long))
+    x = torch.zeros(2, 784)
+    for cast in (x.long(), x.bool(), x.double()):  # cast to the parameters' dtype (issue 15: float64 crashed in nn.Linear)
+        torch.testing.assert_close(model.encode(cast), model.encode(x))
+    torch.testing.assert_close(model.decode(torch.zeros(3, 2, dtype=torch.float64)), model.decode(torch.zeros(3, 2)))
+    with pytest.raises(ValueError, match=r"VAE.encode expects x with values in \[0, 1\].*divide by 255"):
+        model.encode(torch.full((2, 784), 255.0))
     with pytest.raises(TypeError, match="torch.Tensor"):
         model.encode([[0.0] * 784])
     with pytest.raises(ValueError, match=r"z of shape \(\.\.\., 2\)"):
         model.decode(torch.zeros(3, 5))
-    with pytest.raises(ValueError, match="k to be a positive int"):
+    with pytest.raises(ValueError, match="VAE.log_prob_iw expects k a positive int; got 0"):
         model.log_prob_iw(torch.zeros(2, 784), k=0)
     with pytest.raises(ValueError, match="n_samples"):
         model.elbo(torch.zeros(2, 784), n_samples=0)

@@ -50,9 +50,9 @@ def test_render_gives_a_different_png_per_step(states):
 
 
 def test_render_checks_the_step(states):
-    with pytest.raises(ValueError, match=r"render_state: step must be in 0\.\.4"):
+    with pytest.raises(ValueError, match=r"render_state expects step an int in \[0, 4\]; got 5"):
         render_state(states, 5)
-    with pytest.raises(TypeError, match="render_state: step must be an int"):
+    with pytest.raises(TypeError, match=r"render_state expects step an int in \[0, 4\]; got float 1.5"):
         render_state(states, 1.5)
 
 
@@ -79,7 +79,7 @@ def test_feature_branch_story_replays_the_reset_and_the_reflog():
 
 
 def test_bad_steps_are_reported():
-    with pytest.raises(TypeError, match="record_states: steps must be"):
+    with pytest.raises(TypeError, match="record_states expects steps a non-empty list of steps; got 'git status'"):
         record_states("git status")
-    with pytest.raises(TypeError, match="record_states: each step must be"):
+    with pytest.raises(TypeError, match="record_states expects steps steps that are each a git command str"):
         record_states([42])

@@ -73,17 +73,17 @@ def test_log_slider_values_are_rounded():
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda: pw.render_bernoulli_likelihood(0.0), ValueError, "p must be a number in \\(0, 1\\)"),
-        (lambda: pw.render_bernoulli_likelihood(1.2), ValueError, "p must be a number in \\(0, 1\\)"),
-        (lambda: pw.render_bernoulli_likelihood(0.5, heads=11, n=10), ValueError, "heads must be \\[0, 10\\]"),
-        (lambda: pw.render_bernoulli_likelihood(0.5, heads=1, n=0), ValueError, "n must be >= 1"),
-        (lambda: pw.render_bernoulli_likelihood(0.5, heads=1.5, n=10), TypeError, "heads must be an int"),
-        (lambda: pw.render_law_of_large_numbers(0), ValueError, "n must lie in \\[1, 5000\\]"),
-        (lambda: pw.render_law_of_large_numbers(10**6), ValueError, "n must lie in"),
-        (lambda: pw.render_law_of_large_numbers("10"), TypeError, "n must be a number"),
-        (lambda: pw.render_clt(201), ValueError, "render_clt: n must lie in \\[1, 200\\]"),
-        (lambda: pw.render_clt(float("nan")), ValueError, "render_clt: n must lie in"),
-        (lambda: pw.sample_means(0), ValueError, "sample_means: n must be"),
+        (lambda: pw.render_bernoulli_likelihood(0.0), ValueError, "expects p a number in \\(0, 1\\); got 0.0"),
+        (lambda: pw.render_bernoulli_likelihood(1.2), ValueError, "expects p a number in \\(0, 1\\); got 1.2"),
+        (lambda: pw.render_bernoulli_likelihood(0.5, heads=11, n=10), ValueError, "expects heads an int in \\[0, 10\\]; got 11"),
+        (lambda: pw.render_bernoulli_likelihood(0.5, heads=1, n=0), ValueError, "expects n a positive int; got 0"),
+        (lambda: pw.render_bernoulli_likelihood(0.5, heads=1.5, n=10), TypeError, "expects heads an int in \\[0, 10\\]; got float"),
+        (lambda: pw.render_law_of_large_numbers(0), ValueError, "expects n a number in \\[1, 5000\\] \\(rounded to an int\\); got 0"),
+        (lambda: pw.render_law_of_large_numbers(10**6), ValueError, "expects n a number in \\[1, 5000\\]"),
+        (lambda: pw.render_law_of_large_numbers("10"), TypeError, "expects n a number in .*; got str"),
+        (lambda: pw.render_clt(201), ValueError, "render_clt expects n a number in \\[1, 200\\]"),
+        (lambda: pw.render_clt(float("nan")), ValueError, "render_clt expects n a number in .*; got nan"),
+        (lambda: pw.sample_means(0), ValueError, "sample_means expects n an int in \\[1, 200\\]; got 0"),
     ],
 )
 def test_renders_reject_bad_input(call, exc, match):
@@ -107,7 +107,7 @@ def test_likelihood_slider_is_a_float_slider_that_redraws():
 
 
 def test_likelihood_slider_rejects_bad_data_before_building():
-    with pytest.raises(ValueError, match="heads must be"):
+    with pytest.raises(ValueError, match="expects heads an int in"):
         pw.likelihood_slider(heads=12, n=10)
 
 

@@ -35,7 +35,7 @@ def test_strided_view_matches_as_strided_and_reports_the_cell_out_of_range():
     assert strided_view(2, 2, 0, 1, 5).tolist() == [[5, 6], [5, 6]]
     with pytest.raises(ValueError, match=r"would read cell 4 \+ 3\*4 \+ 3\*4 = 28"):
         strided_view(4, 4, 4, 4, 4)
-    with pytest.raises(ValueError, match="rows must be an int >= 1"):
+    with pytest.raises(ValueError, match="strided_view expects rows a positive int; got 0"):
         strided_view(0, 2, 1, 1, 0)
     # The last legal cell is STORAGE_SIZE - 1.
     assert strided_view(1, 1, 0, 0, STORAGE_SIZE - 1).item() == STORAGE_SIZE - 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import check_positive_int
+from .. import validation as V
 
 
 class Autoencoder(nn.Module):
@@ -24,35 +24,41 @@ class Autoencoder(nn.Module):
 
     def __init__(self, n_dims: int = 784, n_latent: int = 2, n_hidden: int = 256):
         super().__init__()
-        for name, value in (("n_dims", n_dims), ("n_latent", n_latent), ("n_hidden", n_hidden)):
-            check_positive_int("Autoencoder", name, value)
+        n_dims, n_latent, n_hidden = (
+            V.positive_int("Autoencoder", name, value)
+            for name, value in (("n_dims", n_dims), ("n_latent", n_latent), ("n_hidden", n_hidden))
+        )
         self.n_dims, self.n_latent = n_dims, n_latent
         self.encoder = nn.Sequential(nn.Linear(n_dims, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_latent))
         self.decoder = nn.Sequential(nn.Linear(n_latent, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_dims))
 
+    @property
+    def _weight(self) -> torch.Tensor:
+        return self.encoder[0].weight
+
+    def _x(self, fn: str, x, nonempty: bool = False) -> torch.Tensor:
+        return V.batch(f"Autoencoder.{fn}", x, self.n_dims, values="unit", like=self._weight, nonempty=nonempty)
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-            raise TypeError(f"Autoencoder.encode expects a floating-point torch.Tensor; got {getattr(x, 'dtype', type(x).__name__)}")
-        if x.dim() != 2 or x.shape[1] != self.n_dims:
-            raise ValueError(f"Autoencoder.encode expects x of shape (batch, {self.n_dims}); got shape {tuple(x.shape)}")
-        return self.encoder(x)
+        """The code z = encoder(x), shape (batch, n_latent); x has values in [0, 1]."""
+        return self.encoder(self._x("encode", x))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        if not isinstance(z, torch.Tensor) or z.dim() < 1 or z.shape[-1] != self.n_latent:
-            raise ValueError(
-                f"Autoencoder.decode expects z of shape (..., {self.n_latent}); "
-                f"got {tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__}"
-            )
-        return self.decoder(z)
+        """Logits of the reconstruction, shape (..., n_dims)."""
+        return self.decoder(V.latent("Autoencoder.decode", z, self.n_latent, like=self._weight))
 
     def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decode(z))
+        """The reconstruction sigmoid(decoder(z)) in [0, 1], shape (..., n_dims)."""
+        return torch.sigmoid(self.decoder(V.latent("Autoencoder.decode_mean", z, self.n_latent, like=self._weight)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The reconstruction x' = sigmoid(decoder(encoder(x)))."""
-        return self.decode_mean(self.encode(x))
+        return torch.sigmoid(self.decoder(self.encoder(self._x("forward", x))))
 
 
 def squared_error(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
     """The training loss: mean over the batch of ||x − x'||² (summed over pixels)."""
-    return (model(x) - x).pow(2).sum(-1).mean()
+    if not isinstance(model, Autoencoder):
+        V.fail("squared_error", "model", "an Autoencoder", V.type_name(model), TypeError)
+    x = model._x("squared_error", x, nonempty=True)
+    return (torch.sigmoid(model.decoder(model.encoder(x))) - x).pow(2).sum(-1).mean()

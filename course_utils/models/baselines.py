@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..counting import independent_params, markov_params
-from ._checks import check_positive_int
+from .. import validation as V
 
 __all__ = ["IndependentBernoulli", "MarkovBernoulli"]
 
@@ -30,31 +30,13 @@ __all__ = ["IndependentBernoulli", "MarkovBernoulli"]
 MAX_TABLE_ENTRIES = 2**26
 
 
-def _check_binary(x, n_dims: int, where: str) -> torch.Tensor:
-    """Return x unchanged after checking its shape (batch, n_dims) and that its values are in {0, 1}."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{where} expects x as a torch.Tensor of shape (batch, {n_dims}); got {type(x).__name__}")
-    expected = f"{where} expects x with values in {{0, 1}} and shape (batch, {n_dims})"
-    if x.ndim != 2 or x.shape[1] != n_dims:
-        raise ValueError(f"{expected}; got shape {tuple(x.shape)}")
-    if x.is_complex():
-        raise ValueError(f"{expected}; got dtype {x.dtype}")
-    if x.numel() and not bool(((x == 0) | (x == 1)).all()):
-        bad = x[(x != 0) & (x != 1)]
-        raise ValueError(f"{expected}; got other values, e.g. {bad[0].item()!r} (binarize first, e.g. (x > 0.5).float())")
-    return x
+def _binary(x, n_dims: int, where: str, like: torch.Tensor, nonempty: bool = False) -> torch.Tensor:
+    """x as a (batch, n_dims) tensor in {0, 1} of ``like``'s dtype (validation.batch)."""
+    return V.batch(where, x, n_dims, values="binary", like=like, nonempty=nonempty)
 
 
-def _check_alpha(alpha, where: str) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"{where}: alpha (Laplace smoothing) must be a finite number >= 0; got {alpha!r}")
-    return float(alpha)
-
-
-def _check_n_samples(n, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"{where}: n (number of samples) must be an int >= 0; got {n!r}")
-    return n
+def _alpha(alpha, where: str) -> float:
+    return V.number(where, "alpha", alpha, minimum=0.0, expected="(Laplace smoothing) a finite number >= 0")
 
 
 def _bernoulli_log_prob(x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
@@ -76,7 +58,7 @@ class IndependentBernoulli(nn.Module):
 
     def __init__(self, n_dims: int):
         super().__init__()
-        self.n_dims = check_positive_int("IndependentBernoulli", "n_dims", n_dims)
+        self.n_dims = V.positive_int("IndependentBernoulli", "n_dims", n_dims)
         self.register_buffer("probs", torch.full((self.n_dims,), 0.5))
 
     def num_parameters(self) -> int:
@@ -86,10 +68,8 @@ class IndependentBernoulli(nn.Module):
     @torch.no_grad()
     def fit(self, x: torch.Tensor, alpha: float = 1.0) -> "IndependentBernoulli":
         """Closed-form MLE with add-α smoothing: p_i = (Σ_b x_bi + α) / (N + 2α). Returns self."""
-        x = _check_binary(x, self.n_dims, "IndependentBernoulli.fit")
-        alpha = _check_alpha(alpha, "IndependentBernoulli.fit")
-        if len(x) == 0 and alpha == 0:
-            raise ValueError("IndependentBernoulli.fit: x is empty and alpha=0, so no frequency is defined")
+        alpha = _alpha(alpha, "IndependentBernoulli.fit")
+        x = _binary(x, self.n_dims, "IndependentBernoulli.fit", self.probs, nonempty=alpha == 0)
         ones = x.to(torch.float64).sum(0)
         probs = (ones + alpha) / (len(x) + 2 * alpha)
         self.probs.copy_(probs.to(self.probs))
@@ -97,7 +77,7 @@ class IndependentBernoulli(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats, shape (batch,): Σ_i x_i log p_i + (1 − x_i) log(1 − p_i)."""
-        x = _check_binary(x, self.n_dims, "IndependentBernoulli.log_prob").to(self.probs)
+        x = _binary(x, self.n_dims, "IndependentBernoulli.log_prob", self.probs)
         return _sum_over_pixels(_bernoulli_log_prob(x, self.probs))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -106,7 +86,8 @@ class IndependentBernoulli(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` exact samples, float tensor (n, n_dims) in {0, 1}."""
-        n = _check_n_samples(n, "IndependentBernoulli.sample")
+        n = V.count("IndependentBernoulli.sample", "n", n)
+        V.generator("IndependentBernoulli.sample", generator)
         u = torch.rand(n, self.n_dims, generator=generator, dtype=self.probs.dtype)
         return (u.to(self.probs.device) < self.probs).to(self.probs.dtype)
 
@@ -132,35 +113,17 @@ class MarkovBernoulli(nn.Module):
 
     def __init__(self, n_dims: int, order: int = 1, ordering=None):
         super().__init__()
-        self.n_dims = check_positive_int("MarkovBernoulli", "n_dims", n_dims)
-        if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-            raise ValueError(f"MarkovBernoulli: order must be an int >= 0; got {order!r}")
+        self.n_dims = V.positive_int("MarkovBernoulli", "n_dims", n_dims)
+        order = V.integer("MarkovBernoulli", "order", order, minimum=0)
         if self.n_dims * 2**order > MAX_TABLE_ENTRIES:
-            raise ValueError(
-                f"MarkovBernoulli: order={order} needs a table of n_dims * 2**order = "
-                f"{self.n_dims * 2**order:,} entries; at most {MAX_TABLE_ENTRIES:,} are allowed"
-            )
+            V.fail("MarkovBernoulli", "order", f"small enough for a table of at most {MAX_TABLE_ENTRIES:,} "
+                   "entries (n_dims * 2**order)", f"order={order}, which needs {self.n_dims * 2**order:,}")
         self.order = order
         self.register_buffer("ordering", self._check_ordering(ordering))
         self.register_buffer("probs", torch.full((self.n_dims, 2**order), 0.5))
 
     def _check_ordering(self, ordering) -> torch.Tensor:
-        if ordering is None:
-            return torch.arange(self.n_dims)
-        try:
-            perm = torch.as_tensor(ordering)
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(f"MarkovBernoulli: ordering must be a sequence of ints; got {type(ordering).__name__}") from err
-        if perm.is_floating_point() or perm.is_complex() or perm.dtype == torch.bool:
-            raise ValueError(f"MarkovBernoulli: ordering must hold integers; got dtype {perm.dtype}")
-        perm = perm.to(torch.long).cpu()
-        if perm.shape != (self.n_dims,) or not torch.equal(torch.sort(perm).values, torch.arange(self.n_dims)):
-            raise ValueError(
-                f"MarkovBernoulli: ordering must be a permutation of range({self.n_dims}); "
-                f"got shape {tuple(perm.shape)}"
-                + ("" if perm.shape != (self.n_dims,) else " with repeated or out-of-range entries")
-            )
-        return perm
+        return torch.arange(self.n_dims) if ordering is None else V.permutation("MarkovBernoulli", "ordering", ordering, self.n_dims)
 
     def num_parameters(self) -> int:
         """Free parameters, counting the shorter contexts of the first pixels exactly."""
@@ -187,7 +150,7 @@ class MarkovBernoulli(nn.Module):
 
         Vectorized: one shifted copy of the image per context bit, no loop over pixels.
         """
-        x = _check_binary(x, self.n_dims, "MarkovBernoulli.context_codes")
+        x = _binary(x, self.n_dims, "MarkovBernoulli.context_codes", self.probs)
         return self._codes(self._in_order(x)).long()
 
     def _cells(self, codes: torch.Tensor) -> torch.Tensor:
@@ -202,8 +165,8 @@ class MarkovBernoulli(nn.Module):
         With α = 0 a context never seen in ``x`` keeps p = 0.5 (any value is an
         MLE there, since it does not affect the likelihood of ``x``). Returns self.
         """
-        x = _check_binary(x, self.n_dims, "MarkovBernoulli.fit")
-        alpha = _check_alpha(alpha, "MarkovBernoulli.fit")
+        alpha = _alpha(alpha, "MarkovBernoulli.fit")
+        x = _binary(x, self.n_dims, "MarkovBernoulli.fit", self.probs)
         xs = self._in_order(x)
         cells = self._cells(self._codes(xs)).flatten()
         size = self.n_dims * 2**self.order
@@ -216,8 +179,18 @@ class MarkovBernoulli(nn.Module):
 
     def conditionals(self, x: torch.Tensor) -> torch.Tensor:
         """p(x_{σ(t)} = 1 | its context) for every position t of the ordering, shape (batch, n_dims)."""
-        x = _check_binary(x, self.n_dims, "MarkovBernoulli.conditionals")
-        return self._conditionals(self._in_order(x).to(self.probs.device))
+        x = _binary(x, self.n_dims, "MarkovBernoulli.conditionals", self.probs)
+        return self._conditionals(self._in_order(x))
+
+    def conditional_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """logit p(x_j = 1 | the ``order`` pixels before j in the ordering), in pixel positions,
+        shape (batch, n_dims): what the sampling widget shows (±inf where a probability is 0 or 1)."""
+        x = _binary(x, self.n_dims, "MarkovBernoulli.conditional_logits", self.probs)
+        p = self._conditionals(self._in_order(x))
+        logits = torch.logit(p)
+        out = torch.empty_like(logits)
+        out[:, self.ordering.to(x.device)] = logits
+        return out
 
     def _conditionals(self, xs: torch.Tensor) -> torch.Tensor:
         cells = self._cells(self._codes(xs))
@@ -225,7 +198,7 @@ class MarkovBernoulli(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats, shape (batch,): Σ_t log p(x_{σ(t)} | context_t)."""
-        x = _check_binary(x, self.n_dims, "MarkovBernoulli.log_prob").to(self.probs)
+        x = _binary(x, self.n_dims, "MarkovBernoulli.log_prob", self.probs)
         xs = self._in_order(x)
         return _sum_over_pixels(_bernoulli_log_prob(xs, self._conditionals(xs)))
 
@@ -235,7 +208,8 @@ class MarkovBernoulli(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` exact samples (n, n_dims): pixel by pixel along the ordering, all n at once."""
-        n = _check_n_samples(n, "MarkovBernoulli.sample")
+        n = V.count("MarkovBernoulli.sample", "n", n)
+        V.generator("MarkovBernoulli.sample", generator)
         device, dtype = self.probs.device, self.probs.dtype
         # One uniform per pixel, drawn up front; stored (pixel, sample) so each step reads and writes a row.
         u = torch.rand(n, self.n_dims, generator=generator, dtype=dtype).to(device).T.contiguous()

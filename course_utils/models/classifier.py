@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..training import torch_threads
-from ._checks import check_positive_int
+from .. import validation as V
 
 __all__ = ["DigitClassifier", "train_classifier"]
 
@@ -30,8 +30,10 @@ class DigitClassifier(nn.Module):
 
     def __init__(self, width: int = 8, n_features: int = 64, n_classes: int = 10):
         super().__init__()
-        for name, value in (("width", width), ("n_features", n_features), ("n_classes", n_classes)):
-            check_positive_int("DigitClassifier", name, value)
+        width, n_features, n_classes = (
+            V.positive_int("DigitClassifier", name, value)
+            for name, value in (("width", width), ("n_features", n_features), ("n_classes", n_classes))
+        )
         self.n_features, self.n_classes = n_features, n_classes
         self.body = nn.Sequential(
             nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 28 -> 14
@@ -41,27 +43,28 @@ class DigitClassifier(nn.Module):
         )
         self.head = nn.Linear(n_features, n_classes)
 
-    def _check(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"DigitClassifier expects a torch.Tensor of shape (batch, 784); got {type(x).__name__}")
-        if x.dim() != 2 or x.shape[1] != 784:
-            raise ValueError(f"DigitClassifier expects x of shape (batch, 784) with values in [0, 1]; got shape {tuple(x.shape)}")
-        if not x.is_floating_point():
-            raise TypeError(f"DigitClassifier expects a floating-point x with values in [0, 1]; got dtype {x.dtype}")
+    def _check(self, x, fn: str) -> torch.Tensor:
+        x = V.batch(f"DigitClassifier.{fn}", x, 784, values="unit", like=self.head.weight)
         return x.view(len(x), 1, 28, 28)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Penultimate activations, shape (batch, n_features)."""
-        return self.body(self._check(x))
+        """Penultimate activations, shape (batch, n_features); x has values in [0, 1]."""
+        return self.body(self._check(x, "features"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits, shape (batch, n_classes)."""
-        return self.head(self.features(x))
+        return self.head(self.body(self._check(x, "forward")))
 
     @torch.no_grad()
     def predict_proba(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+        """Class probabilities, shape (batch, n_classes), in chunks of ``batch_size`` rows."""
+        images = self._check(x, "predict_proba")
+        batch_size = V.positive_int("DigitClassifier.predict_proba", "batch_size", batch_size)
         self.eval()
-        return torch.cat([F.softmax(self(x[i : i + batch_size]), dim=1) for i in range(0, len(x), batch_size)])
+        if len(images) == 0:
+            return images.new_zeros(0, self.n_classes)
+        return torch.cat([F.softmax(self.head(self.body(images[i : i + batch_size])), dim=1)
+                          for i in range(0, len(images), batch_size)])
 
 
 def train_classifier(
@@ -81,12 +84,14 @@ def train_classifier(
     the setting alone): one thread gives the same result on any core count.
     Returns ``(model, history)`` with per-epoch ``train_loss`` and ``seconds``.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != 784:
-        raise ValueError(f"train_classifier: x must be a (N, 784) tensor; got {getattr(x, 'shape', type(x).__name__)}")
-    if not isinstance(y, torch.Tensor) or y.shape != (len(x),) or y.dtype != torch.long:
-        raise ValueError(f"train_classifier: y must be a long tensor of {len(x)} labels; got {getattr(y, 'shape', y)!r}")
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"train_classifier: epochs must be a positive int; got {epochs!r}")
+    where = "train_classifier"
+    x = V.batch(where, x, 784, values="unit", nonempty=True)
+    y = V.labels(where, "y", y, len(x))
+    epochs = V.positive_int(where, "epochs", epochs)
+    batch_size = V.positive_int(where, "batch_size", batch_size)
+    lr = V.positive(where, "lr", lr)
+    seed = V.integer(where, "seed", seed, minimum=0)
+    progress = V.flag(where, "progress", progress)
     with torch_threads(threads):
         return _train(x, y, epochs, batch_size, lr, seed, progress)
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .. import validation as V
+
 
 @dataclass
 class GMM:
@@ -30,18 +32,30 @@ class GMM:
     covariances: torch.Tensor
     log_likelihood: list[float] = field(default_factory=list)  # mean per point, after each EM step
 
+    @property
+    def n_dims(self) -> int:
+        return int(self.means.shape[1])
+
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """log p(x_n) for each row of x, shape (N,)."""
-        return gmm_log_prob(x, self.weights, self.means, self.covariances)
+        """log p(x_n) (a density, nats) for each row of x, shape (N,)."""
+        return _log_prob("GMM.log_prob", x, self.weights, self.means, self.covariances, allow_empty=True)
 
     def responsibilities(self, x: torch.Tensor) -> torch.Tensor:
         """p(z_n = k | x_n), shape (N, K)."""
-        return e_step(x, self.weights, self.means, self.covariances)
+        x, weights, means, covariances = _check_params("GMM.responsibilities", x, self.weights, self.means, self.covariances)
+        return torch.softmax(torch.log(weights) + component_log_densities(x, means, covariances), dim=1)
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Ancestral sampling: z ~ Categorical(pi), then x ~ N(mu_z, Sigma_z). Returns (x, z)."""
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"GMM.sample expects n to be a positive int; got {n!r}")
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` draws x (n, D) by ancestral sampling (see ``sample_with_components``)."""
+        return self.sample_with_components(n, generator, where="GMM.sample")[0]
+
+    def sample_with_components(self, n: int, generator: torch.Generator | None = None, *,
+                               where: str = "GMM.sample_with_components") -> tuple[torch.Tensor, torch.Tensor]:
+        """Ancestral sampling: z ~ Categorical(pi), then x ~ N(mu_z, Sigma_z). Returns (x (n, D), z (n,))."""
+        n = V.count(where, "n", n)
+        V.generator(where, generator)
+        if n == 0:
+            return self.means.new_zeros(0, self.n_dims), torch.zeros(0, dtype=torch.long)
         z = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         chol = torch.linalg.cholesky(self.covariances)
         eps = torch.randn((n, self.means.shape[1]), generator=generator, dtype=self.means.dtype)
@@ -49,24 +63,23 @@ class GMM:
         return x, z
 
 
-def _check_x(fn: str, x) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{fn} expects x to be a torch.Tensor of shape (N, D); got {type(x).__name__}")
-    if x.dim() != 2 or len(x) == 0:
-        raise ValueError(f"{fn} expects x of shape (N, D) with N >= 1; got shape {tuple(x.shape)}")
-    if not torch.isfinite(x.double()).all():
-        raise ValueError(f"{fn} expects finite x; got NaN or inf")
-    return x.double()
+def _check_x(fn: str, x, n_dims: int | None = None, allow_empty: bool = False) -> torch.Tensor:
+    """x (N, D) as float64; N >= 1 unless ``allow_empty``."""
+    shape = "(N, D)" if n_dims is None else f"(N, {n_dims})"
+    x = V.tensor(fn, "x", x, f"a torch.Tensor of shape {shape} with finite values")
+    if x.dim() != 2 or (n_dims is not None and x.shape[1] != n_dims):
+        V.fail(fn, "x", f"of shape {shape} with finite values", f"shape {tuple(x.shape)}")
+    return V.batch(fn, x, x.shape[1], values="real", like=torch.empty(0, dtype=torch.float64), nonempty=not allow_empty)
 
 
-def _check_params(fn: str, x, weights, means, covariances) -> tuple[torch.Tensor, ...]:
-    x = _check_x(fn, x)
+def _check_params(fn: str, x, weights, means, covariances, allow_empty: bool = False) -> tuple[torch.Tensor, ...]:
+    for name, value in (("weights", weights), ("means", means), ("covariances", covariances)):
+        V.tensor(fn, name, value)
     k, d = means.shape if means.dim() == 2 else (None, None)
-    if k is None or weights.shape != (k,) or covariances.shape != (k, d, d) or d != x.shape[1]:
-        raise ValueError(
-            f"{fn} expects weights (K,), means (K, D), covariances (K, D, D) with D = {x.shape[1]}; got "
-            f"{tuple(weights.shape)}, {tuple(means.shape)}, {tuple(covariances.shape)}"
-        )
+    if k is None or weights.shape != (k,) or covariances.shape != (k, d, d):
+        V.fail(fn, "weights+means+covariances", "of shapes (K,), (K, D), (K, D, D)",
+               f"{tuple(weights.shape)}, {tuple(means.shape)}, {tuple(covariances.shape)}")
+    x = _check_x(fn, x, d, allow_empty)
     return x, weights.double(), means.double(), covariances.double()
 
 
@@ -83,7 +96,11 @@ def component_log_densities(x, means, covariances) -> torch.Tensor:
 
 def gmm_log_prob(x, weights, means, covariances) -> torch.Tensor:
     """log p(x_n) = logsumexp_k (log pi_k + log N(x_n; mu_k, Sigma_k)), shape (N,)."""
-    x, weights, means, covariances = _check_params("gmm_log_prob", x, weights, means, covariances)
+    return _log_prob("gmm_log_prob", x, weights, means, covariances, allow_empty=True)
+
+
+def _log_prob(fn: str, x, weights, means, covariances, allow_empty: bool = False) -> torch.Tensor:
+    x, weights, means, covariances = _check_params(fn, x, weights, means, covariances, allow_empty)
     return torch.logsumexp(torch.log(weights) + component_log_densities(x, means, covariances), dim=1)
 
 
@@ -98,11 +115,10 @@ def m_step(x, resp, reg_covar: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor
     """Weighted MLE: N_k = Σ_n r_nk, pi_k = N_k / N, mu_k = Σ_n r_nk x_n / N_k,
     Sigma_k = Σ_n r_nk (x_n − mu_k)(x_n − mu_k)ᵀ / N_k + reg_covar · I."""
     x = _check_x("m_step", x)
-    if not isinstance(resp, torch.Tensor) or resp.dim() != 2 or len(resp) != len(x):
-        raise ValueError(
-            f"m_step expects resp of shape (N, K) with N = {len(x)}; got "
-            f"{tuple(resp.shape) if isinstance(resp, torch.Tensor) else type(resp).__name__}"
-        )
+    resp = V.tensor("m_step", "resp", resp, f"a torch.Tensor of shape (N, K) with N = {len(x)}")
+    if resp.dim() != 2 or len(resp) != len(x):
+        V.fail("m_step", "resp", f"of shape (N, K) with N = {len(x)}", f"shape {tuple(resp.shape)}")
+    reg_covar = V.number("m_step", "reg_covar", reg_covar, minimum=0.0)
     resp = resp.double()
     nk = resp.sum(0) + 10 * torch.finfo(torch.float64).eps
     means = resp.T @ x / nk.unsqueeze(1)
@@ -133,14 +149,17 @@ def fit_gmm(
     """
     x = _check_x("fit_gmm", x)
     n, d = x.shape
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= n:
-        raise ValueError(f"fit_gmm expects k to be an int in [1, N={n}]; got {k!r}")
-    if not isinstance(n_iter, int) or n_iter < 0:
-        raise ValueError(f"fit_gmm expects n_iter to be a non-negative int; got {n_iter!r}")
+    k = V.integer("fit_gmm", "k", k, minimum=1, maximum=n)
+    n_iter = V.integer("fit_gmm", "n_iter", n_iter, minimum=0)
+    V.generator("fit_gmm", generator)
+    tol = V.number("fit_gmm", "tol", tol, minimum=0.0)
+    reg_covar = V.number("fit_gmm", "reg_covar", reg_covar, minimum=0.0)
     if init_means is None:
         init_means = x[torch.randperm(n, generator=generator)[:k]]
-    elif init_means.shape != (k, d):
-        raise ValueError(f"fit_gmm expects init_means of shape ({k}, {d}); got {tuple(init_means.shape)}")
+    else:
+        init_means = V.tensor("fit_gmm", "init_means", init_means, f"a torch.Tensor of shape ({k}, {d})")
+        if init_means.shape != (k, d):
+            V.fail("fit_gmm", "init_means", f"of shape ({k}, {d})", f"shape {tuple(init_means.shape)}")
     data_cov = torch.atleast_2d(torch.cov(x.T, correction=0)) + reg_covar * torch.eye(d, dtype=torch.float64)
     weights = torch.full((k,), 1.0 / k, dtype=torch.float64)
     means = init_means.double().clone()

@@ -22,48 +22,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import check_positive_int
+from .. import validation as V
 
 __all__ = ["NADE", "RealNADE", "build_from_recipe", "train_from_recipe"]
-
-
-# ----------------------------------------------------------------------------
-# Input checks
-# ----------------------------------------------------------------------------
-
-
-def _check_batch(x, n_dims: int, where: str, *, binary: bool) -> None:
-    kind = "values in {0, 1}" if binary else "real values"
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{where} expects x as a torch.Tensor of shape (batch, {n_dims}); "
-                        f"got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise TypeError(f"{where} expects x as a floating-point tensor (float32 or float64) "
-                        f"with {kind}; got dtype {x.dtype}")
-    if x.dim() != 2 or x.shape[1] != n_dims:
-        raise ValueError(f"{where} expects x with {kind} and shape (batch, {n_dims}); "
-                         f"got shape {tuple(x.shape)}")
-    if binary and not ((x == 0) | (x == 1)).all():
-        bad = x[(x != 0) & (x != 1)][0].item()
-        raise ValueError(f"{where} expects x with values in {{0, 1}} and shape (batch, {n_dims}); "
-                         f"got a value {bad!r}")
-    if not binary and not torch.isfinite(x).all():
-        raise ValueError(f"{where} expects x with finite real values; got NaN or inf")
-
-
-def _check_ordering(ordering, n_dims: int, where: str) -> torch.Tensor:
-    order = torch.as_tensor(ordering, dtype=torch.long).flatten()
-    if order.numel() != n_dims or not torch.equal(order.sort().values, torch.arange(n_dims)):
-        raise ValueError(f"{where}: ordering must be a permutation of range({n_dims}); "
-                         f"got {list(order.tolist())[:12]}{' ...' if order.numel() > 12 else ''}")
-    return order
-
-
-def _check_n(n, generator, where: str) -> None:
-    check_positive_int(where, "n", n)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"{where}: generator must be a torch.Generator or None; "
-                        f"got {type(generator).__name__}")
 
 
 # ----------------------------------------------------------------------------
@@ -187,10 +148,10 @@ class NADE(nn.Module):
 
     def __init__(self, n_dims: int, n_hidden: int, ordering=None):
         super().__init__()
-        check_positive_int("NADE", "n_dims", n_dims)
-        check_positive_int("NADE", "n_hidden", n_hidden)
+        n_dims = V.positive_int("NADE", "n_dims", n_dims)
+        n_hidden = V.positive_int("NADE", "n_hidden", n_hidden)
         self.n_dims, self.n_hidden = n_dims, n_hidden
-        order = torch.arange(n_dims) if ordering is None else _check_ordering(ordering, n_dims, "NADE")
+        order = torch.arange(n_dims) if ordering is None else V.permutation("NADE", "ordering", ordering, n_dims)
         self.register_buffer("ordering", order)
         self.register_buffer("inverse_ordering", torch.argsort(order))
         scale = 1.0 / math.sqrt(n_dims)
@@ -207,13 +168,15 @@ class NADE(nn.Module):
     def extra_repr(self) -> str:
         return f"n_dims={self.n_dims}, n_hidden={self.n_hidden}, raster_order={self._identity}"
 
+    def conditional_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits l_j of p(x_j = 1 | x before j in the order), in pixel positions, shape (batch, n_dims)."""
+        return self._logits(V.batch("NADE.conditional_logits", x, self.n_dims, like=self.W))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits of p(x_j = 1 | x before j in the order), shape (batch, n_dims)."""
-        _check_batch(x, self.n_dims, "NADE.forward", binary=True)
-        return self._logits(x)
+        """The same as ``conditional_logits`` (other modules call that name)."""
+        return self._logits(V.batch("NADE.forward", x, self.n_dims, like=self.W))
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.to(self.W.dtype)
         W, c, V, b = self.W, self.c, self.V, self.b
         if not self._identity:
             o = self.ordering
@@ -230,14 +193,15 @@ class NADE(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats, shape (batch,): sum_i x_i l_i - softplus(l_i)."""
-        _check_batch(x, self.n_dims, "NADE.log_prob", binary=True)
+        x = V.batch("NADE.log_prob", x, self.n_dims, like=self.W)
         logits = self._logits(x)
-        return (x.to(logits.dtype) * logits - F.softplus(logits)).sum(1)
+        return (x * logits - F.softplus(logits)).sum(1)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` samples (n, n_dims) in {0, 1}, one pixel at a time in the ordering."""
-        _check_n(n, generator, "NADE.sample")
+        n = V.count("NADE.sample", "n", n)
+        V.generator("NADE.sample", generator)
         dtype, device = self.W.dtype, self.W.device
         x = torch.zeros(n, self.n_dims, dtype=dtype, device=device)
         a = self.c.expand(n, -1).clone()
@@ -252,8 +216,9 @@ class NADE(nn.Module):
     def init_bias_from_data(self, x: torch.Tensor, eps: float = 1e-3) -> "NADE":
         """Set ``b`` to the logit of each pixel's mean in ``x`` (clipped): a model that
         starts as the independent-Bernoulli fit, which speeds up early training."""
-        _check_batch(x, self.n_dims, "NADE.init_bias_from_data", binary=True)
-        p = x.to(self.b.dtype).mean(0).clamp(eps, 1 - eps)
+        x = V.batch("NADE.init_bias_from_data", x, self.n_dims, like=self.b, nonempty=True)
+        eps = V.number("NADE.init_bias_from_data", "eps", eps, minimum=0.0, maximum=0.5, open_min=True, open_max=True)
+        p = x.mean(0).clamp(eps, 1 - eps)
         self.b.copy_(torch.log(p) - torch.log1p(-p))
         return self
 
@@ -280,9 +245,9 @@ class RealNADE(nn.Module):
 
     def __init__(self, n_dims: int, n_hidden: int, n_components: int = 5):
         super().__init__()
-        check_positive_int("RealNADE", "n_dims", n_dims)
-        check_positive_int("RealNADE", "n_hidden", n_hidden)
-        check_positive_int("RealNADE", "n_components", n_components)
+        n_dims = V.positive_int("RealNADE", "n_dims", n_dims)
+        n_hidden = V.positive_int("RealNADE", "n_hidden", n_hidden)
+        n_components = V.positive_int("RealNADE", "n_components", n_components)
         self.n_dims, self.n_hidden, self.n_components = n_dims, n_hidden, n_components
         D, H, K = n_dims, n_hidden, n_components
         scale = 1.0 / math.sqrt(H)
@@ -307,8 +272,10 @@ class RealNADE(nn.Module):
 
     def mixture(self, x: torch.Tensor):
         """Per-dimension mixture parameters (log pi, mu, sigma), each (B, D, K)."""
-        _check_batch(x, self.n_dims, "RealNADE.mixture", binary=False)
-        h = self._hidden(x.to(self.W.dtype))
+        return self._mixture(V.batch("RealNADE.mixture", x, self.n_dims, values="real", like=self.W))
+
+    def _mixture(self, x: torch.Tensor):
+        h = self._hidden(x)
         log_pi = torch.log_softmax(torch.einsum("bdh,dhk->bdk", h, self.V_pi) + self.b_pi, -1)
         mu = torch.einsum("bdh,dhk->bdk", h, self.V_mu) + self.b_mu
         sigma = _positive(torch.einsum("bdh,dhk->bdk", h, self.V_sigma) + self.b_sigma)
@@ -316,9 +283,9 @@ class RealNADE(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) (nats, a density), shape (batch,)."""
-        _check_batch(x, self.n_dims, "RealNADE.log_prob", binary=False)
-        log_pi, mu, sigma = self.mixture(x)
-        z = (x.to(mu.dtype)[:, :, None] - mu) / sigma
+        x = V.batch("RealNADE.log_prob", x, self.n_dims, values="real", like=self.W)
+        log_pi, mu, sigma = self._mixture(x)
+        z = (x[:, :, None] - mu) / sigma
         log_normal = -0.5 * z**2 - torch.log(sigma) - 0.5 * math.log(2 * math.pi)
         return torch.logsumexp(log_pi + log_normal, dim=-1).sum(1)
 
@@ -326,7 +293,8 @@ class RealNADE(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` samples (n, n_dims), one dimension at a time: pick a component
         k ~ pi_i, then x_i = mu_ik + sigma_ik * eps (random numbers drawn on the CPU)."""
-        _check_n(n, generator, "RealNADE.sample")
+        n = V.count("RealNADE.sample", "n", n)
+        V.generator("RealNADE.sample", generator)
         dtype, device = self.W.dtype, self.W.device
         x = torch.zeros(n, self.n_dims, dtype=dtype, device=device)
         a = self.c.expand(n, -1).clone()

@@ -27,9 +27,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_positive_int
+from .. import validation as V
 
 MASK_TYPES = ("A", "B")
+
+
+def _odd(where: str, name: str, value) -> int:
+    value = V.positive_int(where, name, value)
+    if value % 2 == 0:
+        V.fail(where, name, "a positive odd int (the kernel has a centre pixel)", repr(value))
+    return value
 
 
 def causal_mask(kernel_size: int, mask_type: str) -> torch.Tensor:
@@ -38,10 +45,8 @@ def causal_mask(kernel_size: int, mask_type: str) -> torch.Tensor:
     Rows above the centre are kept; on the centre row, columns left of the centre
     are kept, and the centre itself only for type ``"B"``.
     """
-    if not isinstance(kernel_size, int) or isinstance(kernel_size, bool) or kernel_size < 1 or kernel_size % 2 == 0:
-        raise ValueError(f"causal_mask: kernel_size must be a positive odd int; got {kernel_size!r}")
-    if mask_type not in MASK_TYPES:
-        raise ValueError(f"causal_mask: mask_type must be 'A' or 'B'; got {mask_type!r}")
+    kernel_size = _odd("causal_mask", "kernel_size", kernel_size)
+    V.choice("causal_mask", "mask_type", mask_type, MASK_TYPES)
     c = kernel_size // 2
     mask = torch.ones(kernel_size, kernel_size)
     mask[c, c + (mask_type == "B") :] = 0.0
@@ -63,11 +68,11 @@ class MaskedConv2d(nn.Conv2d):
         self.register_buffer("mask", mask[None, None].expand_as(self.weight).clone())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != self.in_channels:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
-                f"MaskedConv2d.forward expects x of shape (batch, {self.in_channels}, height, width); got {got}"
-            )
+        expected = f"of shape (batch, {self.in_channels}, height, width)"
+        x = V.tensor("MaskedConv2d.forward", "x", x, "a torch.Tensor " + expected)
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            V.fail("MaskedConv2d.forward", "x", expected, f"shape {tuple(x.shape)}")
+        x = x.to(self.weight)
         return F.conv2d(x, self.weight * self.mask, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -88,8 +93,11 @@ class PixelCNN(nn.Module):
     def __init__(self, height: int = 28, width: int = 28, n_channels: int = 16, n_layers: int = 3,
                  first_kernel: int = 7):
         super().__init__()
-        for name, value in (("height", height), ("width", width), ("n_channels", n_channels), ("n_layers", n_layers)):
-            check_positive_int("PixelCNN", name, value)
+        height, width, n_channels, n_layers = (
+            V.positive_int("PixelCNN", name, value)
+            for name, value in (("height", height), ("width", width), ("n_channels", n_channels), ("n_layers", n_layers))
+        )
+        first_kernel = _odd("PixelCNN", "first_kernel", first_kernel)
         self.height, self.width, self.n_dims = height, width, height * width
         layers: list[nn.Module] = [MaskedConv2d(1, n_channels, first_kernel, "A"), nn.ReLU()]
         for _ in range(n_layers - 1):
@@ -100,21 +108,16 @@ class PixelCNN(nn.Module):
         #: how many rows above its own a pixel's receptive field reaches
         self.reach = first_kernel // 2 + (n_layers - 1)
 
-    def _check(self, x, fn: str) -> None:
-        expected = f"x with values in {{0, 1}} and shape (batch, {self.n_dims})"
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"PixelCNN.{fn} expects a torch.Tensor, {expected}; got {type(x).__name__}")
-        if not x.is_floating_point():
-            raise TypeError(f"PixelCNN.{fn} expects a floating-point tensor, {expected}; got dtype {x.dtype}")
-        if x.dim() != 2 or x.shape[1] != self.n_dims:
-            raise ValueError(f"PixelCNN.{fn} expects {expected}; got shape {tuple(x.shape)}")
-        if not bool(((x == 0) | (x == 1)).all()):
-            raise ValueError(f"PixelCNN.{fn} expects {expected}; got values other than 0 and 1")
+    def _check(self, x, fn: str, nonempty: bool = False) -> torch.Tensor:
+        return V.batch(f"PixelCNN.{fn}", x, self.n_dims, like=self.b, nonempty=nonempty)
+
+    def conditional_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of p(x_i = 1 | x_<i) (raster order), shape (batch, height * width)."""
+        return self._logits(self._check(x, "conditional_logits"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits of p(x_i = 1 | x_<i), shape (batch, height * width)."""
-        self._check(x, "forward")
-        return self._logits(x)
+        """The same as ``conditional_logits`` (other modules call that name)."""
+        return self._logits(self._check(x, "forward"))
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         images = x.reshape(-1, 1, self.height, self.width)
@@ -122,7 +125,7 @@ class PixelCNN(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats, shape (batch,): sum of the D Bernoulli log-likelihoods."""
-        self._check(x, "log_prob")
+        x = self._check(x, "log_prob")
         logits = self._logits(x)
         return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
 
@@ -137,7 +140,8 @@ class PixelCNN(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` images pixel by pixel in raster order (D forward passes), shape (n, D)."""
-        check_positive_int("PixelCNN.sample", "n", n)
+        n = V.count("PixelCNN.sample", "n", n)
+        V.generator("PixelCNN.sample", generator)
         weight = next(self.parameters())
         device, dtype = weight.device, weight.dtype
         x = torch.zeros(n, self.n_dims, device=device, dtype=dtype)
@@ -150,8 +154,9 @@ class PixelCNN(nn.Module):
     @torch.no_grad()
     def init_bias_from_data(self, x: torch.Tensor, eps: float = 1e-3) -> "PixelCNN":
         """Set ``b`` to the logit of each pixel's mean in ``x`` (clipped to [eps, 1 - eps])."""
-        self._check(x, "init_bias_from_data")
-        p = x.to(self.b.dtype).mean(0).clamp(eps, 1 - eps)
+        x = self._check(x, "init_bias_from_data", nonempty=True)
+        eps = V.number("PixelCNN.init_bias_from_data", "eps", eps, minimum=0.0, maximum=0.5, open_min=True, open_max=True)
+        p = x.mean(0).clamp(eps, 1 - eps)
         self.b.copy_(torch.log(p) - torch.log1p(-p))
         return self
 
@@ -166,8 +171,13 @@ def receptive_field(net: nn.Module, height: int, width: int, row: int, col: int,
     cancel by chance, so pass a net whose weights are positive to see the full
     field.
     """
-    if not (0 <= row < height and 0 <= col < width):
-        raise ValueError(f"receptive_field: (row, col) must lie inside ({height}, {width}); got ({row}, {col})")
+    if not isinstance(net, nn.Module):
+        V.fail("receptive_field", "net", "an nn.Module mapping (1, C, H, W) images to (1, C', H, W)", V.type_name(net), TypeError)
+    height = V.positive_int("receptive_field", "height", height)
+    width = V.positive_int("receptive_field", "width", width)
+    row = V.integer("receptive_field", "row", row, minimum=0, maximum=height - 1)
+    col = V.integer("receptive_field", "col", col, minimum=0, maximum=width - 1)
+    in_channels = V.positive_int("receptive_field", "in_channels", in_channels)
     x = torch.ones(1, in_channels, height, width, requires_grad=True)
     out = net(x)
     out[0, :, row, col].sum().backward()

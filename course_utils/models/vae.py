@@ -21,23 +21,20 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import check_positive_int
+from .. import validation as V
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 LOG_2PI = math.log(2 * math.pi)
 
 
-def _check_pair(fn: str, mu: torch.Tensor, logvar: torch.Tensor) -> None:
+def _check_pair(fn: str, mu, logvar) -> None:
     for name, t in (("mu", mu), ("logvar", logvar)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{fn} expects {name} to be a torch.Tensor; got {type(t).__name__}")
+        t = V.tensor(fn, name, t, "a floating-point torch.Tensor of shape (..., n_latent)")
         if not t.is_floating_point():
-            raise TypeError(f"{fn} expects {name} to be a floating-point tensor; got dtype {t.dtype}")
+            V.fail(fn, name, "a floating-point torch.Tensor of shape (..., n_latent)", f"dtype {t.dtype}", TypeError)
     if mu.shape != logvar.shape or mu.dim() < 1:
-        raise ValueError(
-            f"{fn} expects mu and logvar of the same shape (..., n_latent); "
-            f"got shapes {tuple(mu.shape)} and {tuple(logvar.shape)}"
-        )
+        V.fail(fn, "mu and logvar", "of the same shape (..., n_latent)",
+               f"shapes {tuple(mu.shape)} and {tuple(logvar.shape)}")
 
 
 def reparameterize(
@@ -54,15 +51,14 @@ def reparameterize(
     otherwise it is drawn with ``generator``.
     """
     _check_pair("reparameterize", mu, logvar)
+    V.generator("reparameterize", generator)
     if eps is None:
         eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
-    elif not isinstance(eps, torch.Tensor):
-        raise TypeError(f"reparameterize expects eps to be a torch.Tensor or None; got {type(eps).__name__}")
-    elif eps.dim() < mu.dim() or eps.shape[eps.dim() - mu.dim():] != mu.shape:
-        raise ValueError(
-            f"reparameterize expects eps whose trailing dimensions equal mu's shape {tuple(mu.shape)}; "
-            f"got shape {tuple(eps.shape)}"
-        )
+    else:
+        expected = f"whose trailing dimensions equal mu's shape {tuple(mu.shape)}"
+        eps = V.tensor("reparameterize", "eps", eps, f"a torch.Tensor (or None) {expected}")
+        if eps.dim() < mu.dim() or eps.shape[eps.dim() - mu.dim():] != mu.shape:
+            V.fail("reparameterize", "eps", expected, f"shape {tuple(eps.shape)}")
     return mu + torch.exp(0.5 * logvar) * eps
 
 
@@ -78,11 +74,18 @@ def kl_normal_std(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """log N(z; mu, diag exp(logvar)), summed over the last dimension."""
+    _check_pair("log_normal_diag", mu, logvar)
+    z = V.tensor("log_normal_diag", "z", z, f"a torch.Tensor whose trailing dimensions equal mu's shape {tuple(mu.shape)}")
+    if z.dim() < mu.dim() or z.shape[z.dim() - mu.dim():] != mu.shape:
+        V.fail("log_normal_diag", "z", f"whose trailing dimensions equal mu's shape {tuple(mu.shape)}", f"shape {tuple(z.shape)}")
     return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar)).sum(dim=-1)
 
 
 def log_normal_std(z: torch.Tensor) -> torch.Tensor:
     """log N(z; 0, I), summed over the last dimension."""
+    z = V.tensor("log_normal_std", "z", z, "a torch.Tensor of shape (..., n_latent)")
+    if z.dim() < 1:
+        V.fail("log_normal_std", "z", "a torch.Tensor of shape (..., n_latent)", "a 0-d tensor")
     return -0.5 * (LOG_2PI + z.pow(2)).sum(dim=-1)
 
 
@@ -119,48 +122,29 @@ class VAE(nn.Module):
         obs_std: float = 1.0,
     ):
         super().__init__()
-        for name, value in (("n_dims", n_dims), ("n_latent", n_latent), ("n_hidden", n_hidden), ("n_layers", n_layers)):
-            check_positive_int("VAE", name, value)
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"VAE: likelihood must be one of {LIKELIHOODS}; got {likelihood!r}")
-        if not (isinstance(obs_std, (int, float)) and obs_std > 0):
-            raise ValueError(f"VAE: obs_std must be a positive number; got {obs_std!r}")
+        n_dims, n_latent, n_hidden, n_layers = (
+            V.positive_int("VAE", name, value)
+            for name, value in (("n_dims", n_dims), ("n_latent", n_latent), ("n_hidden", n_hidden), ("n_layers", n_layers))
+        )
+        V.choice("VAE", "likelihood", likelihood, LIKELIHOODS)
+        obs_std = V.positive("VAE", "obs_std", obs_std)
         self.n_dims, self.n_latent, self.n_hidden = n_dims, n_latent, n_hidden
         self.likelihood, self.obs_std = likelihood, float(obs_std)
         self.encoder = _mlp([n_dims] + [n_hidden] * n_layers + [2 * n_latent])
         self.decoder = _mlp([n_latent] + [n_hidden] * n_layers + [n_dims])
 
-    # -- input checks ---------------------------------------------------------
+    # -- input checks (course_utils.validation) -------------------------------
 
-    def _check_x(self, fn: str, x) -> None:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"VAE.{fn} expects x to be a torch.Tensor; got {type(x).__name__}")
-        if not x.is_floating_point():
-            raise TypeError(f"VAE.{fn} expects x to be a floating-point tensor (use x.float()); got dtype {x.dtype}")
-        if x.dim() != 2 or x.shape[1] != self.n_dims:
-            raise ValueError(
-                f"VAE.{fn} expects x of shape (batch, {self.n_dims}); got shape {tuple(x.shape)}"
-            )
-        if self.likelihood == "bernoulli" and x.numel() and (x.min() < 0 or x.max() > 1):
-            raise ValueError(
-                f"VAE.{fn} expects x with values in [0, 1] for the Bernoulli likelihood; "
-                f"got values in [{x.min().item():.3g}, {x.max().item():.3g}]"
-            )
-        if not torch.isfinite(x).all():
-            raise ValueError(f"VAE.{fn} expects finite x; got NaN or inf")
+    def _check_x(self, fn: str, x) -> torch.Tensor:
+        values = "unit" if self.likelihood == "bernoulli" else "real"
+        return V.batch(f"VAE.{fn}", x, self.n_dims, values=values, like=self._weight)
 
-    def _check_z(self, fn: str, z) -> None:
-        if not isinstance(z, torch.Tensor):
-            raise TypeError(f"VAE.{fn} expects z to be a torch.Tensor; got {type(z).__name__}")
-        if not z.is_floating_point():
-            raise TypeError(f"VAE.{fn} expects z to be a floating-point tensor; got dtype {z.dtype}")
-        if z.dim() < 1 or z.shape[-1] != self.n_latent:
-            raise ValueError(f"VAE.{fn} expects z of shape (..., {self.n_latent}); got shape {tuple(z.shape)}")
+    def _check_z(self, fn: str, z) -> torch.Tensor:
+        return V.latent(f"VAE.{fn}", z, self.n_latent, like=self._weight)
 
-    @staticmethod
-    def _check_count(fn: str, name: str, value) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"VAE.{fn} expects {name} to be a positive int; got {value!r}")
+    @property
+    def _weight(self) -> torch.Tensor:
+        return next(self.parameters())
 
     # -- the two networks -----------------------------------------------------
 
@@ -170,18 +154,17 @@ class VAE(nn.Module):
         The encoder outputs log sigma² rather than sigma so that any real output
         gives a positive variance.
         """
-        self._check_x("encode", x)
+        x = self._check_x("encode", x)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Logits of p(x | z) (Bernoulli) or its mean (Gaussian); shape (..., n_dims)."""
-        self._check_z("decode", z)
-        return self.decoder(z)
+        return self.decoder(self._check_z("decode", z))
 
     def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
         """E[x | z]: sigmoid(logits) for the Bernoulli likelihood, the mean for the Gaussian."""
-        out = self.decode(z)
+        out = self.decoder(self._check_z("decode_mean", z))
         return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
 
     def log_px_given_z(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -204,8 +187,10 @@ class VAE(nn.Module):
         The reconstruction term is a Monte Carlo average over ``n_samples``
         reparameterized draws; the KL term is exact (``kl_normal_std``).
         """
-        self._check_count("elbo", "n_samples", n_samples)
-        mu, logvar = self.encode(x)
+        n_samples = V.positive_int("VAE.elbo", "n_samples", n_samples)
+        V.generator("VAE.elbo", generator)
+        x = self._check_x("elbo", x)
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
         eps = torch.randn((n_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device)
         z = reparameterize(mu, logvar, eps)
         reconstruction = self.log_px_given_z(x, self.decoder(z)).mean(0)
@@ -226,14 +211,16 @@ class VAE(nn.Module):
         evaluated together; examples are processed in chunks so that no decoder
         output holds more than ``max_elements`` numbers. No gradients are kept.
         """
-        self._check_x("log_prob_iw", x)
-        self._check_count("log_prob_iw", "k", k)
+        x = self._check_x("log_prob_iw", x)
+        k = V.positive_int("VAE.log_prob_iw", "k", k)
+        V.generator("VAE.log_prob_iw", generator)
+        max_elements = V.positive_int("VAE.log_prob_iw", "max_elements", max_elements)
         chunk = max(1, max_elements // (k * self.n_dims))
         out = []
         with torch.no_grad():
             for start in range(0, len(x), chunk):
                 xb = x[start : start + chunk]
-                mu, logvar = self.encode(xb)
+                mu, logvar = self.encoder(xb).chunk(2, dim=-1)
                 eps = torch.randn((k, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device)
                 z = reparameterize(mu, logvar, eps)
                 log_w = (
@@ -244,6 +231,10 @@ class VAE(nn.Module):
                 out.append(torch.logsumexp(log_w, dim=0) - math.log(k))
         return torch.cat(out) if out else x.new_zeros(0)
 
+    def log_prob_estimate(self, x: torch.Tensor, k: int = 100, generator: torch.Generator | None = None) -> torch.Tensor:
+        """An estimate of log p(x), shape (batch,): ``log_prob_iw`` (the bound-only contract's name)."""
+        return self.log_prob_iw(x, k, generator)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The ELBO of each example (one sample), shape (batch,)."""
         return self.elbo(x)
@@ -253,10 +244,14 @@ class VAE(nn.Module):
         self, n: int, generator: torch.Generator | None = None, mean: bool = False
     ) -> torch.Tensor:
         """Draw z ~ N(0, I), then x ~ p(x | z); with ``mean=True`` return E[x | z] instead."""
-        self._check_count("sample", "n", n)
-        device = next(self.parameters()).device
+        n = V.count("VAE.sample", "n", n)
+        V.generator("VAE.sample", generator)
+        mean = V.flag("VAE.sample", "mean", mean)
+        device = self._weight.device
         z = torch.randn((n, self.n_latent), generator=generator, device=device)
-        x_mean = self.decode_mean(z)
+        x_mean = self.decoder(z)
+        if self.likelihood == "bernoulli":
+            x_mean = torch.sigmoid(x_mean)
         if mean:
             return x_mean
         if self.likelihood == "bernoulli":
@@ -281,6 +276,9 @@ def build_from_recipe(recipe) -> VAE:
 
 def negative_elbo(model: VAE, x: torch.Tensor) -> torch.Tensor:
     """The training loss: the mean negative ELBO over a batch, in nats per image."""
+    x = V.tensor("negative_elbo", "x", x, f"a torch.Tensor of shape (batch, {getattr(model, 'n_dims', 'n_dims')})")
+    if x.dim() >= 1 and x.shape[0] == 0:
+        V.fail("negative_elbo", "x", "at least one row (the mean of no losses is undefined)", f"shape {tuple(x.shape)}")
     return -model.elbo(x).mean()
 
 

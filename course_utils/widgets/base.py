@@ -7,14 +7,57 @@ so a move answers without building a new figure or output area.
 
 from __future__ import annotations
 
-from typing import Callable
+import weakref
+from collections import OrderedDict
+from typing import Any, Callable, Hashable
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .. import validation as V
 from ..plotting import rgb_to_png
+
+
+class FigureCache:
+    """The one cache of the widgets' persistent figures: at most ``maxsize``, least recently used dropped.
+
+    ``get(key, build)`` returns the figure kept under ``key``, building it with
+    ``build()`` on first use. With ``owner`` (an object the figure draws, e.g. a
+    ``Replay1D``) the entry is keyed by that object's identity and dropped when
+    the object is garbage collected.
+    """
+
+    def __init__(self, maxsize: int = 32):
+        self.maxsize = V.positive_int("FigureCache", "maxsize", maxsize)
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], Any], owner: Any = None) -> Any:
+        if owner is not None:
+            key = (key, id(owner))
+        entry = self._items.get(key)
+        if entry is not None and (entry[1] is None or entry[1]() is owner):
+            self._items.move_to_end(key)
+            return entry[0]
+        value = build()
+        ref = None
+        if owner is not None:
+            ref = weakref.ref(owner, lambda _, k=key: self._items.pop(k, None))
+        self._items[key] = (value, ref)
+        while len(self._items) > self.maxsize:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+#: Every widget's figures, kept between slider moves.
+FIGURES = FigureCache(32)
 
 
 def slider_image(

@@ -22,7 +22,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..counting import independent_params, joint_params, markov_params
 from ..plotting import COLORS
-from .base import BlitFigure, slider_image
+from .. import validation as V
+from .base import FIGURES, BlitFigure, slider_image
 
 __all__ = ["N_IMAGES", "log10_counts", "render_counts", "counting_widget"]
 
@@ -50,10 +51,8 @@ def log10_counts(n_max: int, k: int = 2, order: int = 1) -> dict[str, np.ndarray
     (N_IMAGES · n values observed). A count of 0 (one value per pixel, no
     parameters) maps to -inf.
     """
-    for name, value, low in (("n_max", n_max, 1), ("k", k, 2), ("order", order, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"log10_counts: {name} must be an int >= {low}; got {value!r}")
-    n_max, k, order = int(n_max), int(k), int(order)
+    n_max, k, order = (V.integer("log10_counts", name, value, minimum=low)
+                       for name, value, low in (("n_max", n_max, 1), ("k", k, 2), ("order", order, 0)))
     curves = _curves(k, order, max(n_max, 784))
     return {name: values[:n_max] for name, values in curves.items()}
 
@@ -95,25 +94,24 @@ def _key_html() -> str:
     return " &nbsp; ".join(entries)
 
 
-_state: dict = {}
-
-
 def _figure() -> BlitFigure:
-    """One persistent figure with one line per curve (built on first use); the Markov line and title move."""
-    if not _state:
-        fig = Figure(figsize=(6.4, 3.4), dpi=72)
-        ax = fig.add_subplot()
-        lines = {name: ax.plot([], [], **_STYLES[name])[0] for name in _CURVES}
-        ax.set_xlabel("n (number of pixels)")
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
-        ax.set_ylabel("free parameters (log scale)")
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-        ax.grid(True, alpha=0.3)
-        title = ax.set_title("", fontsize=10)
-        fig.subplots_adjust(left=0.13, right=0.97, bottom=0.15, top=0.88)
-        _state["figure"] = BlitFigure(fig, [*lines.values(), title], ax=ax, lines=lines, title=title)
-    return _state["figure"]
+    """One persistent figure with one line per curve (built on first use); the curves and the title move."""
+    return FIGURES.get(("counting",), _build)
+
+
+def _build() -> BlitFigure:
+    fig = Figure(figsize=(6.4, 3.4), dpi=72)
+    ax = fig.add_subplot()
+    lines = {name: ax.plot([], [], **_STYLES[name])[0] for name in _CURVES}
+    ax.set_xlabel("n (number of pixels)")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    ax.set_ylabel("free parameters (log scale)")
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.grid(True, alpha=0.3)
+    title = ax.set_title("", fontsize=10)
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.15, top=0.88)
+    return BlitFigure(fig, [*lines.values(), title], ax=ax, lines=lines, title=title)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:

@@ -23,19 +23,16 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .. import validation as V
 from ..models import gan
 from ..plotting import COLORS, array_to_png, tile
-from .base import BlitFigure, slider_image
+from .base import FIGURES, BlitFigure, slider_image
 
 _DPI = 72
 
 
 def _check_index(fn: str, name: str, value, n: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{fn}: {name} must be an int; got {type(value).__name__} {value!r}")
-    if not 0 <= value < n:
-        raise ValueError(f"{fn}: {name} must be in 0..{n - 1}; got {value}")
-    return int(value)
+    return V.integer(fn, name, value, minimum=0, maximum=n - 1)
 
 
 # ----------------------------------------------------------------------------
@@ -58,24 +55,23 @@ class Replay1D:
     d: np.ndarray
     jsd: np.ndarray
 
-    def __post_init__(self):
-        self._canvas = None
-
     @classmethod
     def from_snapshots(cls, snapshots, grid, p_data) -> "Replay1D":
         """``snapshots``: ``history["snapshots"]`` of ``train_gan`` with ``gan.density_snapshot_1d``."""
         grid = np.asarray(grid, dtype=np.float64)
         p_data = np.asarray(p_data, dtype=np.float64)
         if grid.ndim != 1 or p_data.shape != grid.shape:
-            raise ValueError(f"Replay1D: grid and p_data must be 1-D of the same length; got {grid.shape} and {p_data.shape}")
+            V.fail("Replay1D.from_snapshots", "grid and p_data", "1-D arrays of the same length", f"shapes {grid.shape} and {p_data.shape}")
         if not snapshots or not all(isinstance(v, dict) and {"p_g", "d"} <= set(v) for _, v in snapshots):
-            raise ValueError("Replay1D: snapshots must be (step, {'p_g', 'd'}) pairs from gan.density_snapshot_1d")
+            V.fail("Replay1D.from_snapshots", "snapshots", "(step, {'p_g', 'd'}) pairs from gan.density_snapshot_1d",
+                   V._show(snapshots))
         dx = float(grid[1] - grid[0])
         steps = np.array([s for s, _ in snapshots])
         p_g = np.stack([np.asarray(v["p_g"], dtype=np.float64) for _, v in snapshots])
         d = np.stack([np.asarray(v["d"], dtype=np.float64) for _, v in snapshots])
         if p_g.shape[1] != len(grid) or d.shape[1] != len(grid):
-            raise ValueError("Replay1D: the snapshots were taken on a different grid")
+            V.fail("Replay1D.from_snapshots", "snapshots", f"densities on the grid of {len(grid)} points",
+                   f"densities of {p_g.shape[1]} and {d.shape[1]} points (a different grid)")
         data = p_data / (p_data.sum() * dx)
         jsd = np.array([gan.jsd(data, row / max(row.sum() * dx, 1e-300), dx=dx) for row in p_g])
         return cls(grid, p_data, steps, p_g, d, jsd)
@@ -113,9 +109,7 @@ def _replay_canvas(replay: Replay1D):
 def render_replay(replay: Replay1D, index: int) -> bytes:
     """PNG of snapshot ``index``: densities, D(x), D*(x), and the JSD curve with a marker."""
     index = _check_index("render_replay", "index", index, len(replay.steps))
-    if replay._canvas is None:
-        replay._canvas = _replay_canvas(replay)
-    blit, (line_g, line_d, line_star, dot, title, top) = replay._canvas
+    blit, (line_g, line_d, line_star, dot, title, top) = FIGURES.get("gan.replay", lambda: _replay_canvas(replay), owner=replay)
     line_g.set_ydata(np.minimum(replay.p_g[index], top * 0.98))
     line_d.set_ydata(replay.d[index])
     line_star.set_ydata(replay.d_star(index))
@@ -151,14 +145,12 @@ class CodeSamples:
     samples: np.ndarray
     centers: np.ndarray
 
-    def __post_init__(self):
-        self._canvas = None
-
     @classmethod
     def from_generator(cls, generator: gan.MLPGenerator, centers, n: int = 300, run: int = 0, seed: int = 0) -> "CodeSamples":
         """Draw ``n`` samples per code from an InfoGAN ``MLPGenerator`` (run ``run`` if stacked)."""
         if getattr(generator, "n_code", 0) < 1 or getattr(generator, "n_out", None) != 2:
-            raise ValueError("CodeSamples.from_generator needs a 2-D MLPGenerator with an InfoGAN code (n_code > 0)")
+            V.fail("CodeSamples.from_generator", "generator", "a 2-D MLPGenerator with an InfoGAN code (n_code > 0)",
+                   f"{V.type_name(generator)} with n_code={getattr(generator, 'n_code', None)}")
         out = []
         for c in range(generator.n_code):
             x = generator.sample(n, torch.Generator().manual_seed(seed), code=c)
@@ -169,24 +161,26 @@ class CodeSamples:
 def render_code(codes: CodeSamples, code: int) -> bytes:
     """PNG: all codes' samples in grey, code ``code`` highlighted, the data's centres as crosses."""
     code = _check_index("render_code", "code", code, len(codes.samples))
-    if codes._canvas is None:
-        fig = Figure(figsize=(3.4, 3.4), dpi=_DPI)
-        ax = fig.subplots()
-        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.1, top=0.9)
-        flat = codes.samples.reshape(-1, 2)
-        ax.scatter(flat[:, 0], flat[:, 1], s=2, color="lightgrey")
-        ax.scatter(codes.centers[:, 0], codes.centers[:, 1], marker="x", s=40, color="black", label="data modes")
-        points = ax.scatter(codes.samples[0][:, 0], codes.samples[0][:, 1], s=4, color=COLORS["highlight"])
-        lim = float(np.abs(codes.centers).max() * 1.4)
-        ax.set_xlim(-lim, lim)
-        ax.set_ylim(-lim, lim)
-        ax.set_aspect("equal")
-        title = ax.set_title("")
-        codes._canvas = (BlitFigure(fig, [points, title]), points, title)
-    blit, points, title = codes._canvas
+    blit, points, title = FIGURES.get("gan.code", lambda: _code_canvas(codes), owner=codes)
     points.set_offsets(codes.samples[code])
     title.set_text(f"samples of G(z, c = {code})")
     return blit.render()
+
+
+def _code_canvas(codes: CodeSamples):
+    fig = Figure(figsize=(3.4, 3.4), dpi=_DPI)
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.1, top=0.9)
+    flat = codes.samples.reshape(-1, 2)
+    ax.scatter(flat[:, 0], flat[:, 1], s=2, color="lightgrey")
+    ax.scatter(codes.centers[:, 0], codes.centers[:, 1], marker="x", s=40, color="black", label="data modes")
+    points = ax.scatter(codes.samples[0][:, 0], codes.samples[0][:, 1], s=4, color=COLORS["highlight"])
+    lim = float(np.abs(codes.centers).max() * 1.4)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    title = ax.set_title("")
+    return BlitFigure(fig, [points, title]), points, title
 
 
 def code_explorer(codes: CodeSamples) -> widgets.VBox:
@@ -205,8 +199,11 @@ def code_explorer(codes: CodeSamples) -> widgets.VBox:
 def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
     """Spherical interpolation between rows of z0 and z1 (White 2016): it keeps
     the norm that Gaussian z's have, where the straight line passes near 0."""
-    if z0.shape != z1.shape or z0.dim() != 2:
-        raise ValueError(f"slerp: z0 and z1 must be (n, d) tensors of one shape; got {tuple(z0.shape)} and {tuple(z1.shape)}")
+    z0 = V.latent("slerp", z0, z0.shape[-1] if isinstance(z0, torch.Tensor) and z0.dim() else 1, name="z0", leading="n")
+    z1 = V.latent("slerp", z1, z0.shape[-1], name="z1", leading="n")
+    if z0.shape != z1.shape:
+        V.fail("slerp", "z0 and z1", "(n, d) tensors of one shape", f"{tuple(z0.shape)} and {tuple(z1.shape)}")
+    t = V.number("slerp", "t", t, minimum=0.0, maximum=1.0)
     a, b = _unit(z0), _unit(z1)
     omega = torch.arccos((a * b).sum(1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
     so = torch.sin(omega)
@@ -236,8 +233,7 @@ class LatentPath:
 @torch.no_grad()
 def render_interpolation(path: LatentPath, t: float) -> bytes:
     """PNG of one row: G(slerp(z0, z1, t)) for each pair, t in [0, 1]."""
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t <= 1:
-        raise ValueError(f"render_interpolation: t must be a number in [0, 1]; got {t!r}")
+    t = V.number("render_interpolation", "t", t, minimum=0.0, maximum=1.0)
     path.generator.eval()
     z = slerp(path.z0, path.z1, float(t))
     code = torch.zeros(len(z), dtype=torch.long) if getattr(path.generator, "n_code", 0) else None

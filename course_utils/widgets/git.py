@@ -17,7 +17,9 @@ import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..gitsandbox import GitSandbox, Graph, draw_graph, frame
+from .. import validation as V
+from ..gitgraph import draw_commit_graph, graph_frame
+from ..gitsandbox import GitSandbox, Graph
 from .base import slider_image
 
 #: A step is a git command run as "me", a (who, command) pair, or a function of the
@@ -52,10 +54,10 @@ def _apply(sb: GitSandbox, step: Step) -> str:
     if callable(step):
         label = step(sb)
         if not isinstance(label, str):
-            raise TypeError(f"record_states: a function step must return a label str; {step!r} returned {label!r}")
+            V.fail("record_states", "steps", "function steps that return a label str", f"{step!r} returning {label!r}", TypeError)
         return label
-    raise TypeError(f"record_states: each step must be a git command str, a (who, command) pair "
-                    f"or a function of the sandbox; got {step!r}")
+    V.fail("record_states", "steps", "steps that are each a git command str, a (who, command) pair or a function "
+           "of the sandbox", repr(step), TypeError)
 
 
 def record_states(steps: Sequence[Step], *, remote: bool = True, teammate: bool = False,
@@ -65,7 +67,7 @@ def record_states(steps: Sequence[Step], *, remote: bool = True, teammate: bool 
     Graphs are taken with ``reflog=True`` so that commits a ``reset`` leaves behind stay visible (grey).
     """
     if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence) or not steps:
-        raise TypeError(f"record_states: steps must be a non-empty list of steps; got {steps!r}")
+        V.fail("record_states", "steps", "a non-empty list of steps", V._show(steps), TypeError)
     with GitSandbox(remote=remote, teammate=teammate) as sb:
         states = [("start: an empty repository", sb.graph(who=who, reflog=True))]
         for step in steps:
@@ -76,16 +78,13 @@ def record_states(steps: Sequence[Step], *, remote: bool = True, teammate: bool 
 
 def render_state(states: Sequence[tuple[str, Graph]], step: int) -> bytes:
     """PNG bytes of the graph after ``step`` steps (0 = before the first), titled with the command."""
-    if not isinstance(step, int) or isinstance(step, bool):
-        raise TypeError(f"render_state: step must be an int; got {step!r}")
-    if not 0 <= step < len(states):
-        raise ValueError(f"render_state: step must be in 0..{len(states) - 1}; got {step}")
+    step = V.integer("render_state", "step", step, minimum=0, maximum=len(states) - 1)
     label, graph = states[step]
-    xlim, ylim, (width, height) = frame([graph for _, graph in states])
+    xlim, ylim, (width, height) = graph_frame([graph for _, graph in states])
     fig = Figure(figsize=(max(width, 5.0), height + 0.4), dpi=80)  # not pyplot's: nothing leaks into the notebook
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, height / (height + 0.4)))
-    draw_graph(graph, ax=ax, xlim=xlim, ylim=ylim)
+    draw_commit_graph(graph, ax=ax, xlim=xlim, ylim=ylim)
     fig.suptitle(f"step {step}/{len(states) - 1}   {label}", fontsize=10, family="monospace")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches=None)  # a fixed frame: no tight cropping

@@ -17,6 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from .. import validation as V
 from ..plotting import rgb_to_png
 from .base import slider_image
 
@@ -58,13 +59,12 @@ def latent_map(
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    codes = np.asarray(codes.detach().cpu() if isinstance(codes, torch.Tensor) else codes, dtype=float)
-    if codes.ndim != 2 or codes.shape[1] <= max(dims):
-        raise ValueError(
-            f"latent_map expects codes of shape (N, n_latent) with n_latent > {max(dims)}; got shape {codes.shape}"
-        )
-    if not extent > 0:
-        raise ValueError(f"latent_map expects a positive extent; got {extent!r}")
+    expected = f"of shape (N, n_latent) with n_latent > {max(dims)}"
+    codes = V.array("latent_map", "codes", codes, ndim=2, expected="an array " + expected)
+    if codes.shape[1] <= max(dims):
+        V.fail("latent_map", "codes", expected, f"shape {codes.shape}")
+    extent = V.positive("latent_map", "extent", extent)
+    size = V.positive_int("latent_map", "size", size)
     xy = codes[:, list(dims)]
     fig = plt.Figure(figsize=(size / 100, size / 100), dpi=100)
     FigureCanvasAgg(fig)
@@ -76,9 +76,9 @@ def latent_map(
     if labels is None:
         ax.scatter(xy[:, 0], xy[:, 1], s=3, c="0.5", alpha=0.5, lw=0)
     else:
-        labels = np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels).astype(int)
+        labels = V.array("latent_map", "labels", labels, expected=f"integer labels of shape ({len(codes)},)").astype(int)
         if labels.shape != (len(codes),):
-            raise ValueError(f"latent_map expects labels of shape ({len(codes)},); got shape {labels.shape}")
+            V.fail("latent_map", "labels", f"integer labels of shape ({len(codes)},)", f"shape {labels.shape}")
         ax.scatter(xy[:, 0], xy[:, 1], s=3, c=[DIGIT_COLORS[k % 10] for k in labels], alpha=0.6, lw=0)
         for k in np.unique(labels):
             cx, cy = np.median(xy[labels == k], axis=0)
@@ -101,13 +101,18 @@ def _decode_image(model, z: torch.Tensor) -> np.ndarray:
 
 def _as_z(model, z) -> torch.Tensor:
     n_latent = getattr(model, "n_latent", None)
-    if n_latent is None:
-        raise TypeError(f"render_latent expects a model with an n_latent attribute and a decoder; got {type(model).__name__}")
-    z = torch.as_tensor(np.asarray(z, dtype=np.float32)) if not isinstance(z, torch.Tensor) else z.float()
+    if not isinstance(n_latent, int):
+        V.fail("render_latent", "model", "a model with an n_latent attribute and a decoder", V.type_name(model), TypeError)
+    expected = f"of shape ({n_latent},) for this model, with finite values"
+    if not isinstance(z, torch.Tensor):
+        z = torch.as_tensor(V.array("render_latent", "z", z, expected="an array " + expected, finite=False), dtype=torch.float32)
+    if z.is_complex():
+        V.fail("render_latent", "z", expected, f"dtype {z.dtype}", TypeError)
+    z = z.float()
     if z.shape != (n_latent,):
-        raise ValueError(f"render_latent expects z of shape ({n_latent},) for this model; got shape {tuple(z.shape)}")
+        V.fail("render_latent", "z", expected, f"shape {tuple(z.shape)}")
     if not torch.isfinite(z).all():
-        raise ValueError("render_latent expects finite z; got NaN or inf")
+        V.fail("render_latent", "z", expected, "NaN or inf")
     device = next(model.parameters()).device
     return z.to(device)
 
@@ -176,15 +181,24 @@ def latent_explorer(
     """
     n_latent = getattr(model, "n_latent", None)
     if not isinstance(n_latent, int):
-        raise TypeError(f"latent_explorer expects a model with an int n_latent attribute; got {type(model).__name__}")
-    dims = list(range(min(4, n_latent))) if dims is None else [int(d) for d in dims]
-    if not 1 <= len(dims) <= 4 or len(set(dims)) != len(dims) or not all(0 <= d < n_latent for d in dims):
-        raise ValueError(f"latent_explorer expects 1 to 4 distinct dims in [0, {n_latent}); got {dims}")
-    if not z_range > 0:
-        raise ValueError(f"latent_explorer expects a positive z_range; got {z_range!r}")
-    base_z = torch.zeros(n_latent) if base is None else torch.as_tensor(base, dtype=torch.float32).clone()
+        V.fail("latent_explorer", "model", "a model with an int n_latent attribute", V.type_name(model), TypeError)
+    expected = f"1 to 4 distinct dims in [0, {n_latent})"
+    if dims is None:
+        dims = list(range(min(4, n_latent)))
+    else:
+        if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
+            V.fail("latent_explorer", "dims", expected, V.type_name(dims), TypeError)
+        dims = [V.integer("latent_explorer", "dims", d, minimum=0, maximum=n_latent - 1) for d in dims]
+    if not 1 <= len(dims) <= 4 or len(set(dims)) != len(dims):
+        V.fail("latent_explorer", "dims", expected, repr(dims))
+    z_range = V.positive("latent_explorer", "z_range", z_range)
+    step = V.positive("latent_explorer", "step", step)
+    if base is None:
+        base_z = torch.zeros(n_latent)
+    else:
+        base_z = torch.as_tensor(V.array("latent_explorer", "base", base), dtype=torch.float32).clone()
     if base_z.shape != (n_latent,):
-        raise ValueError(f"latent_explorer expects base of shape ({n_latent},); got shape {tuple(base_z.shape)}")
+        V.fail("latent_explorer", "base", f"of shape ({n_latent},)", f"shape {tuple(base_z.shape)}")
     the_map = None
     if codes is not None and len(dims) >= 2:
         the_map = latent_map(codes, labels, dims=(dims[0], dims[1]), extent=z_range)

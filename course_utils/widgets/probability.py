@@ -17,39 +17,27 @@ import torch
 from matplotlib.figure import Figure
 
 from .. import probability as prob
+from .. import validation as V
 from ..plotting import COLORS
-from .base import BlitFigure, slider_image
+from .base import FIGURES, BlitFigure, slider_image
 
-#: Figures kept alive between slider moves, keyed by (widget, configuration).
-_FIGURES: dict[tuple, BlitFigure] = {}
-_MAX_FIGURES = 16
 _DPI = 72
 
 
 def _cached(key: tuple, build) -> BlitFigure:
-    if key not in _FIGURES:
-        if len(_FIGURES) >= _MAX_FIGURES:
-            _FIGURES.pop(next(iter(_FIGURES)))
-        _FIGURES[key] = build()
-    return _FIGURES[key]
+    return FIGURES.get(("probability",) + key, build)
 
 
 def _check_int(value, name: str, fn: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{fn}: {name} must be an int; got {type(value).__name__} {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"{fn}: {name} must be {bound}; got {value}")
-    return int(value)
+    return V.integer(fn, name, value, minimum=low, maximum=high)
 
 
 def _check_count(n, name: str, fn: str, low: int, high: int) -> int:
     """A slider count: ints, or floats from a log slider, rounded to the nearest int."""
-    if isinstance(n, bool) or not isinstance(n, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{fn}: {name} must be a number; got {type(n).__name__} {n!r}")
-    if not math.isfinite(n) or not low <= round(n) <= high:
-        raise ValueError(f"{fn}: {name} must lie in [{low}, {high}]; got {n}")
-    return int(round(n))
+    value = V.number(fn, name, n, expected=f"a number in [{low}, {high}] (rounded to an int)")
+    if not low <= round(value) <= high:
+        V.fail(fn, name, f"a number in [{low}, {high}] (rounded to an int)", repr(n))
+    return int(round(value))
 
 
 # --- the Bernoulli likelihood ------------------------------------------------------------
@@ -109,8 +97,7 @@ def render_bernoulli_likelihood(p: float, heads: int = 7, n: int = 10) -> bytes:
     k/n marked, and the slider's p as a moving point (left: the model's pmf beside
     the data's shares)."""
     fn = "render_bernoulli_likelihood"
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 < p < 1:
-        raise ValueError(f"{fn}: p must be a number in (0, 1); got {p!r}")
+    p = V.probability(fn, "p", p, open=True)
     n = _check_int(n, "n", fn, 1)
     heads = _check_int(heads, "heads", fn, 0, n)
     c = _cached(("likelihood", heads, n), lambda: _build_likelihood(heads, n))

@@ -1,10 +1,12 @@
 """Slider of notebook 04: watch an autoregressive model draw an image pixel by pixel.
 
-``sampling_trace`` draws one image from a model with ``sample`` and ``forward``
-(NADE, PixelCNN) and records, for every pixel, the conditional probability
-p(x_i = 1 | pixels drawn before it) that the sampler used. Because the model is
-autoregressive, ``forward(x)`` on the finished image returns exactly those
-conditionals, so the trace is one ``sample`` and one ``forward`` call.
+``sampling_trace`` draws one image from an autoregressive model (the contract
+``models.contract.Autoregressive``: ``sample`` and ``conditional_logits``, e.g.
+NADE, PixelCNN, MarkovBernoulli) and records, for every pixel, the conditional
+probability p(x_i = 1 | pixels drawn before it) that the sampler used. Because
+the model is autoregressive, ``conditional_logits(x)`` on the finished image
+returns exactly those conditionals, so the trace is one ``sample`` and one
+``conditional_logits`` call.
 
 ``render_sampling_step(trace, step)`` is a plain function returning PNG bytes:
 left, the image after ``step`` pixels (not yet drawn: pale, the pixel being
@@ -26,11 +28,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .. import validation as V
 from ..plotting import COLORS
-from .base import BlitFigure, slider_image
+from .base import FIGURES, BlitFigure, slider_image
 
 _DPI = 72
-_FIGURES: dict[tuple, BlitFigure] = {}
 _UNDRAWN = np.array([0.86, 0.90, 0.96])  # pale blue: not drawn yet
 _CURRENT = np.array([0.77, 0.31, 0.32])  # COLORS["highlight"]
 
@@ -61,20 +63,29 @@ def sampling_trace(model: torch.nn.Module, generator: torch.Generator | None = N
                    shape: tuple[int, int] = (28, 28)) -> SamplingTrace:
     """Draw one image from ``model`` and record the conditional used at every pixel.
 
-    ``model`` needs ``sample(1, generator)`` and ``forward(x) -> logits`` of
-    p(x_j = 1 | earlier pixels) in pixel positions; its ``ordering`` attribute
-    (raster order if absent) gives the order in which pixels are drawn.
+    ``model`` needs ``sample(1, generator)`` and ``conditional_logits(x)``, the
+    logits of p(x_j = 1 | earlier pixels) in pixel positions; its ``ordering``
+    attribute (raster order if absent) gives the order in which pixels are drawn.
     """
-    for attr in ("sample", "forward"):
+    where = "sampling_trace"
+    for attr in ("sample", "conditional_logits"):
         if not callable(getattr(model, attr, None)):
-            raise TypeError(f"sampling_trace: model must have a {attr}() method; got {type(model).__name__}")
+            V.fail(where, "model", "an autoregressive model with sample() and conditional_logits() (NADE, PixelCNN...)",
+                   f"{V.type_name(model)} without {attr}()", TypeError)
+    if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
+        V.fail(where, "shape", "an image shape (height, width)", repr(shape), TypeError)
+    shape = tuple(V.positive_int(where, "shape", s) for s in shape)
+    V.generator(where, generator)
     d = shape[0] * shape[1]
+    n_dims = getattr(model, "n_dims", d)
+    if n_dims != d:
+        V.fail(where, "shape", f"an image shape with height * width = {n_dims} pixels (the model's n_dims)", repr(shape))
     with torch.no_grad():
         x = model.sample(1, generator=generator)
         if tuple(x.shape) != (1, d):
-            raise ValueError(f"sampling_trace: model.sample(1) returned shape {tuple(x.shape)}; "
-                             f"expected (1, {d}) for image shape {shape}")
-        p = torch.sigmoid(model(x))[0]
+            V.fail(where, "model", f"a model whose sample(1) has shape (1, {d}) for image shape {shape}",
+                   f"shape {tuple(x.shape)}")
+        p = torch.sigmoid(model.conditional_logits(x))[0]
     order = getattr(model, "ordering", None)
     order = np.arange(d) if order is None else torch.as_tensor(order).cpu().numpy()
     return SamplingTrace(x[0].cpu().double().numpy(), p.cpu().double().numpy(), order.astype(np.int64), shape)
@@ -106,7 +117,7 @@ def sampling_frame(trace: SamplingTrace, step: int) -> tuple[np.ndarray, np.ndar
     of the pixels drawn so far (NaN elsewhere)."""
     d = len(trace.order)
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= d:
-        raise ValueError(f"sampling_frame: step must be an int in [0, {d}]; got {step!r}")
+        V.integer("sampling_frame", "step", step, minimum=0, maximum=d)
     drawn = trace.order[:step]
     rgb = np.tile(_UNDRAWN, (d, 1))
     rgb[drawn] = (1.0 - trace.x[drawn])[:, None]
@@ -121,11 +132,9 @@ def sampling_frame(trace: SamplingTrace, step: int) -> tuple[np.ndarray, np.ndar
 def render_sampling_step(trace: SamplingTrace, step: int) -> bytes:
     """PNG of the sampler after ``step`` of the D pixels (0 = nothing drawn, D = done)."""
     if not isinstance(trace, SamplingTrace):
-        raise TypeError(f"render_sampling_step: trace must be a SamplingTrace; got {type(trace).__name__}")
+        V.fail("render_sampling_step", "trace", "a SamplingTrace (from sampling_trace)", V.type_name(trace), TypeError)
     rgb, prob_map = sampling_frame(trace, step)
-    if trace.shape not in _FIGURES:
-        _FIGURES[trace.shape] = _build(trace.shape)
-    canvas = _FIGURES[trace.shape]
+    canvas = FIGURES.get(("sampling", trace.shape), lambda: _build(trace.shape))
     canvas.image.set_data(rgb)
     canvas.probs.set_data(prob_map)
     d, w = len(trace.order), trace.shape[1]

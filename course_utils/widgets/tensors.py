@@ -13,10 +13,11 @@ import io
 from functools import lru_cache
 
 import ipywidgets as widgets
-import matplotlib
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from .. import validation as V
+from ..plotting import storage_colour
 from ..tensors import layout
 from .base import slider_image
 
@@ -39,11 +40,7 @@ def _font(size: int) -> ImageFont.ImageFont:
         return ImageFont.load_default()
 
 
-@lru_cache(maxsize=None)
-def _colour(k: int) -> tuple[int, int, int]:
-    """The same palette as ``show_layout`` (tab20), lightened a little."""
-    r, g, b, _ = matplotlib.colormaps["tab20"](k % 20)
-    return tuple(int(255 * (0.8 * c + 0.2)) for c in (r, g, b))
+_colour = storage_colour  # the one palette, shared with tensors.show_layout
 
 
 def strided_view(rows: int, cols: int, row_stride: int, col_stride: int, offset: int) -> torch.Tensor:
@@ -58,8 +55,7 @@ def strided_view(rows: int, cols: int, row_stride: int, col_stride: int, offset:
         ("col_stride", col_stride, 0),
         ("offset", offset, 0),
     ):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"strided_view: {name} must be an int >= {low}; got {value!r}")
+        V.integer("strided_view", name, value, minimum=low)
     last = offset + (rows - 1) * row_stride + (cols - 1) * col_stride
     if last >= STORAGE_SIZE:
         raise ValueError(
@@ -80,6 +76,11 @@ def render_strides(rows: int, cols: int, row_stride: int, col_stride: int, offse
     Top: the view, each element coloured like the storage cell it reads and
     labelled ``s[k]``, joined to that cell by a line. Bottom: the 12 cells.
     """
+    for name, value in (("rows", rows), ("cols", cols), ("row_stride", row_stride), ("col_stride", col_stride),
+                        ("offset", offset)):
+        V.integer("render_strides", name, value, minimum=0)
+    for name, value in (("rows", rows), ("cols", cols)):
+        V.integer("render_strides", name, value, minimum=1, maximum=MAX_SIDE)
     image = Image.new("RGB", (_WIDTH, _HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     x_storage = (_WIDTH - STORAGE_SIZE * _CELL) // 2
