@@ -26,3 +26,22 @@ def _isolated_model_cache(_test_model_cache, monkeypatch):
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def course_site(tmp_path_factory, _test_model_cache):
+    """The whole static site, built once per session with live frames (tests/test_site.py, the browser test).
+
+    Its trained models come from the tests' own model cache, like every other test's.
+    """
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_site
+
+    out = tmp_path_factory.mktemp("site")
+    log = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_UTILS_CACHE", str(_test_model_cache))
+        entries = make_site.build(out, log=log.append)
+    return out, entries
