@@ -27,6 +27,8 @@ MIN_PYTHON = (3, 10)
 #: The extras the set-up step installs: dev (tests, JupyterLab) and site (the static site's tools).
 EXTRAS = "dev,site"
 PYTEST_NBVAL = ["--nbval", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600"]
+# Every core; --dist loadscope keeps each notebook's cells (and each test module) on one worker, in order.
+PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]
 #: JupyterLab settings for the learner: no "fetch news?" pop-up, no update checks (both ask a website).
 LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
@@ -144,7 +146,7 @@ def commands_for(target, venv=VENV, platform=None, extra=()):
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
     table = {
         "lab": [lab_command(venv, platform) + extra],
-        "test": [[python, "-m", "pytest", "tests", "notebooks", *PYTEST_NBVAL, *extra]],
+        "test": [[python, "-m", "pytest", "tests", "notebooks", *PYTEST_NBVAL, *PYTEST_PARALLEL, *extra]],
         "test-unit": [[python, "-m", "pytest", "tests", "--ignore=tests/browser", *extra]],
         "test-browser": [[python, "-m", "pytest", "tests/browser", *extra]],
         "student": [[python, "tools/make_student.py", "--out", "student", *extra]],
@@ -153,7 +155,8 @@ def commands_for(target, venv=VENV, platform=None, extra=()):
         "weights": [[python, "tools/make_weights.py", *extra]],
         "outputs": [[python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
                      "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3",
-                     *notebooks, *extra]],
+                     *notebooks, *extra],
+                    [python, "tools/finish_progress_bars.py", *notebooks]],  # saved bars show their end, not 0%
         "setup": [],
     }
     if target not in table:

@@ -194,3 +194,24 @@ def load_binarized_mnist(
             f"{BINARIZED_MNIST_SIZES[split]}"
         )
     return x
+
+
+def two_moons(n: int = 2000, noise: float = 0.08, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two interleaved half circles with Gaussian noise, standardised (zero mean, unit sd per axis), in halves.
+
+    The same points as scikit-learn's ``make_moons(n, noise=noise, random_state=seed)``
+    (a test checks it), computed with NumPy alone so that no notebook pays for
+    importing scikit-learn. Returns ``(train, test)``, float32 of shape (n // 2, 2)
+    each: the 2-D data of notebooks 04 (RealNADE) and 07 (a flow), one definition for both.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n % 2:
+        raise ValueError(f"two_moons expects n to be an even int >= 2; got {n!r}")
+    t = np.linspace(0, np.pi, n // 2)
+    points = np.concatenate([np.stack([np.cos(t), np.sin(t)], 1), np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1)])
+    rng = np.random.RandomState(seed)
+    order = np.arange(n)
+    rng.shuffle(order)
+    points = points[order] + rng.normal(scale=noise, size=points.shape)
+    points = torch.tensor(points, dtype=torch.float32)
+    points = (points - points.mean(0)) / points.std(0)
+    return points[: n // 2], points[n // 2 :]

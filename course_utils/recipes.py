@@ -7,7 +7,7 @@ measured to take on the course's reference machine (2 CPU cores) as a comment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,13 @@ class Recipe:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def replace(self, **changes) -> "Recipe":
+        """A copy with some fields changed: ``recipes.NADE.replace(n_hidden=50)``."""
+        unknown = sorted(set(changes) - set(self.as_dict()))
+        if unknown:
+            raise ValueError(f"{type(self).__name__}.replace expects fields among {sorted(self.as_dict())}; got {unknown}")
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,18 @@ class VAERecipe(Recipe):
 
 
 @dataclass(frozen=True)
+class RealNADERecipe(Recipe):
+    n_hidden: int = 32
+    n_components: int = 5  # Gaussians per conditional
+
+
+@dataclass(frozen=True)
+class AutoencoderRecipe(Recipe):
+    n_latent: int = 20
+    n_hidden: int = 256
+
+
+@dataclass(frozen=True)
 class GANRecipe(Recipe):
     n_latent: int = 64
     steps: int = 1000
@@ -72,7 +91,16 @@ NADE = NADERecipe(n_hidden=100, batch_size=100, lr=1e-2, epochs=12)  # test NLL 
 # Notebook 04: a tiny PixelCNN (3 epochs take about 6 s of CPU time, one thread).
 PIXELCNN = PixelCNNRecipe(epochs=3, batch_size=50, lr=3e-3)
 
+# Notebook 04: RealNADE on the two moons, full-batch Adam (every epoch is one step).
+REALNADE_MOONS = RealNADERecipe(n_hidden=32, n_components=5, epochs=300, batch_size=1000, lr=1e-2)
+
+# Notebooks 05 and 06: the course's one digit classifier, the yardstick of every sample score.
+CLASSIFIER = Recipe(epochs=8, batch_size=64, lr=2e-3)
+
 # Notebook 05.
+AUTOENCODER = AutoencoderRecipe(n_latent=20, n_hidden=256, epochs=20, lr=1e-3)
+# A VAE with a Gaussian decoder (sigma = 1) on the grey digits, beside VAE_20D's Bernoulli one.
+VAE_GAUSSIAN = VAERecipe(seed=1, n_latent=20, n_hidden=256, n_layers=1, likelihood="gaussian", epochs=15)
 VAE_2D = VAERecipe(n_latent=2, n_hidden=256, n_layers=2, epochs=60)  # about 20 s of CPU time, one thread
 VAE_20D = VAERecipe(n_latent=20, n_hidden=512, n_layers=1, epochs=40)  # about 17 s of CPU time, one thread
 

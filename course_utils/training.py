@@ -23,6 +23,29 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+@contextmanager
+def init_rng(seed: int) -> Iterator[torch.Generator]:
+    """Seed Python, NumPy and torch for the block, then restore the caller's random state.
+
+    ``with init_rng(recipe.seed) as generator: model, history = train(...)`` makes a
+    training run reproducible (the same weights every time) without moving the
+    random numbers a notebook draws afterwards, whether or not the block ran.
+    Yields a ``torch.Generator`` seeded alike, for shuffling.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"init_rng expects seed to be a non-negative int; got {seed!r}")
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        try:
+            yield torch.Generator().manual_seed(seed)
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+
+
 def pick_device(preferred: str | None = None) -> torch.device:
     """Return ``preferred`` if given, else cuda, then mps, then cpu, whichever exists."""
     if preferred is not None:

@@ -6,6 +6,7 @@ import sys
 import types
 
 import pytest
+import torch
 
 import course_utils
 from course_utils import colab, data
@@ -96,3 +97,20 @@ def test_on_colab_a_failed_clone_is_reported(no_data):
         colab.prepare(url="https://example.invalid/x.git", checkout=no_data / "c", modules=COLAB, run=Recorder(128))
     assert data.DATA_DIR == no_data / "site-packages" / "data"
 
+
+
+def test_setup_sets_live_mode_and_threads_and_refuses_bad_threads(monkeypatch):
+    from course_utils import zoo
+
+    monkeypatch.delenv("COURSE_UTILS_LIVE", raising=False)
+    before = torch.get_num_threads()
+    try:
+        course_utils.setup(seed=0, live=True, threads=1)
+        assert zoo.is_live() and torch.get_num_threads() == 1
+        course_utils.setup(seed=0, threads=None)
+        assert not zoo.is_live() and torch.get_num_threads() == 1  # None leaves the count alone
+        with pytest.raises(ValueError, match="threads to be a positive int or None; got 0"):
+            course_utils.setup(seed=0, threads=0)
+    finally:
+        zoo.set_live(False)
+        torch.set_num_threads(before)

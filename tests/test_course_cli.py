@@ -156,12 +156,13 @@ def test_targets_run_what_the_makefile_ran(tmp_path):
     python = str(tmp_path / "bin" / "python")
     (test,) = course.commands_for("test", tmp_path, "linux")
     assert test == [python, "-m", "pytest", "tests", "notebooks", "--nbval", "--nbval-sanitize-with",
-                    "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600"]
+                    "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600", "-n", "auto", "--dist", "loadscope"]
     assert course.commands_for("test-unit", tmp_path, "linux", extra=["-k", "zoo"]) == [
         [python, "-m", "pytest", "tests", "--ignore=tests/browser", "-k", "zoo"]]
-    (outputs,) = course.commands_for("outputs", tmp_path, "linux")
+    outputs, bars = course.commands_for("outputs", tmp_path, "linux")
     notebooks = sorted(f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert outputs[outputs.index("--inplace") + 3:] == notebooks and notebooks
+    assert bars == [python, "tools/finish_progress_bars.py", *notebooks]
     assert "--ExecutePreprocessor.timeout=900" in outputs
     assert course.commands_for("student", tmp_path, "linux") == [[python, "tools/make_student.py", "--out", "student"]]
     assert course.commands_for("site", tmp_path, "linux") == [[python, "tools/make_site.py", "--out", "site"]]

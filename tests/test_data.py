@@ -169,3 +169,17 @@ def test_published_checksums_match_the_shared_list():
         digest, name = line.split()
         split = name.removeprefix("binarized_mnist_").removesuffix(".amat")
         assert data.BINARIZED_MNIST_SHA256[split] == digest
+
+
+def test_two_moons_are_scikit_learns_points_standardised_and_split():
+    from sklearn.datasets import make_moons
+
+    from course_utils.data import two_moons
+
+    train, test = two_moons(600, noise=0.1, seed=3)
+    points, _ = make_moons(600, noise=0.1, random_state=3)
+    points = torch.tensor(points, dtype=torch.float32)
+    assert torch.equal(torch.cat([train, test]), (points - points.mean(0)) / points.std(0))
+    assert train.shape == test.shape == (300, 2)
+    with pytest.raises(ValueError, match="n to be an even int"):
+        two_moons(601)

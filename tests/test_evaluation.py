@@ -158,3 +158,17 @@ def test_sample_score_rejects_bad_inputs():
         ev.sample_score(PixelClassifier(), torch.zeros(5, 28, 28), reference)
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
         ev.sample_score(PixelClassifier(), 2 * reference, reference)
+
+
+def test_auroc_agrees_with_scikit_learn_ties_included():
+    from sklearn.metrics import roc_auc_score
+
+    from course_utils.evaluation import auroc
+
+    rng = np.random.default_rng(0)
+    normal, anomalous = rng.integers(0, 20, 300).astype(float), rng.integers(-5, 15, 200).astype(float)  # many ties
+    expected = roc_auc_score(np.r_[np.ones(300), np.zeros(200)], np.r_[normal, anomalous])
+    assert abs(auroc(normal, anomalous) - expected) < 1e-12
+    assert auroc([2.0, 3.0], [0.0, 1.0]) == 1.0 and auroc([1.0], [1.0]) == 0.5
+    with pytest.raises(ValueError, match="scores_anomalous"):
+        auroc([1.0], [])

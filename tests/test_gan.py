@@ -79,6 +79,37 @@ def test_value_at_d_star_is_minus_log4_plus_two_jsd(densities):
     )
 
 
+def test_optimal_value_in_log_space_is_finite_where_d_star_saturates():
+    """A narrow p_g far from the data: D* rounds to 1 there, log(1 - D*) to -inf; V itself is finite."""
+    p_data = normal_pdf(GRID, -1.5, 0.5) + normal_pdf(GRID, 1.5, 0.5)
+    p_data /= p_data.sum() * DX
+    for std in (DX, 0.1, 0.5, 1.2, 6.0):
+        for mean in (-4.0, 0.0, 3.0):
+            p_g = normal_pdf(GRID, mean, std)
+            p_g /= p_g.sum() * DX
+            value = gan.optimal_gan_value(p_data, p_g, dx=DX)
+            assert math.isfinite(value), (std, mean)
+            assert value == pytest.approx(-math.log(4) + 2 * gan.jsd(p_data, p_g, dx=DX), abs=1e-9)
+            assert -math.log(4) - 1e-12 <= value <= 1e-12
+    # The failure the log-space version avoids is real: forming D* first gives -inf here.
+    p_g = normal_pdf(GRID, 4.0, 0.5)
+    p_g /= p_g.sum() * DX
+    assert gan.gan_value(gan.optimal_discriminator(p_data, p_g), p_data, p_g, dx=DX) == -math.inf
+
+
+def test_optimal_value_agrees_with_the_value_at_d_star(densities):
+    p_data, p_g = densities
+    d_star = gan.optimal_discriminator(p_data, p_g)
+    assert gan.optimal_gan_value(p_data, p_g, dx=DX) == pytest.approx(gan.gan_value(d_star, p_data, p_g, dx=DX), rel=1e-12)
+    p, q = np.array([0.1, 0.6, 0.3, 0.0]), np.array([0.4, 0.2, 0.2, 0.2])
+    by_hand = sum(pi * math.log(pi / (pi + qi)) for pi, qi in zip(p, q) if pi > 0) + sum(
+        qi * math.log(qi / (pi + qi)) for pi, qi in zip(p, q) if qi > 0
+    )
+    assert gan.optimal_gan_value(p, q) == pytest.approx(by_hand, rel=1e-12)
+    with pytest.raises(ValueError, match="p_g must be a density"):
+        gan.optimal_gan_value([0.5, 0.5], [0.5, -0.5])
+
+
 def test_jsd_matches_scipy_and_its_bounds():
     rng = np.random.default_rng(1)
     for _ in range(10):

@@ -131,3 +131,106 @@ def test_cpu_dependent_cells_are_ignored_by_nbval_but_assert_their_claims(notebo
         assert "assert " in source or "assert " in following, (
             f"{path.name} code cell {index} prints trained-model numbers but nothing asserts them"
         )
+
+
+# ----------------------------------------------------------------------------
+# Numbers in prose are produced by the notebook (see tests/prose_numbers.py)
+# ----------------------------------------------------------------------------
+
+#: Prose numbers that no cell can produce, each with its citation. Keep this short: a number a cell can compute
+#: belongs in a cell. Notebooks not listed here (a new one, say) get an empty list.
+CITED_NUMBERS = {
+    "04_nade.ipynb": {
+        "256": "PixelRNN models each colour channel with a 256-way softmax (van den Oord et al. 2016, Section 2.2)",
+    },
+    "06_gans.ipynb": {
+        "1024": "Progressive GAN grows to 1024×1024 images (Karras et al. 2018)",
+    },
+    "A1_git_workflow.ipynb": {
+        "2.33": "git pull refuses divergent branches without pull.rebase/pull.ff from Git 2.33.1 "
+        "(Documentation/RelNotes/2.33.1.txt)",
+    },
+}
+
+
+def test_every_prose_number_is_produced_by_the_notebook_or_cited(notebook):
+    """Two or more significant digits in a markdown cell must match an output or a code literal, or be cited."""
+    from prose_numbers import unbacked_numbers
+
+    path, nb = notebook
+    cited = CITED_NUMBERS.get(path.name, {})
+    problems = unbacked_numbers(nb, allowed=cited)
+    assert not problems, (
+        f"{path.name}: numbers in prose that no cell prints or uses (markdown cell index, number): {problems}. "
+        "Print them from a cell, or cite them in CITED_NUMBERS with their source."
+    )
+
+
+def test_the_citation_list_has_no_stale_entries():
+    """An allow-list entry whose number no longer appears in its notebook's prose must go."""
+    from prose_numbers import prose_numbers
+
+    for name, cited in CITED_NUMBERS.items():
+        nb = _load(NOTEBOOK_DIR / name)
+        written = {n.text for c in nb["cells"] if c["cell_type"] == "markdown" for n in prose_numbers(_source(c))}
+        assert set(cited) <= written, f"{name}: CITED_NUMBERS lists {sorted(set(cited) - written)}, not in the prose"
+
+
+def _markdown_notebook(*texts, code="x = 1", printed=""):
+    cells = [{"cell_type": "markdown", "source": text, "metadata": {}} for text in texts]
+    cells.append({"cell_type": "code", "source": code, "metadata": {},
+                  "outputs": [{"output_type": "stream", "name": "stdout", "text": printed}]})
+    return {"cells": cells}
+
+
+def test_the_prose_number_check_catches_a_planted_number():
+    from prose_numbers import unbacked_numbers
+
+    printed = "NADE 90.7 nats, Markov 129.4 nats, ratio 153,468,000 / 391,500; tiny 1.401e-45\n"
+    honest = _markdown_notebook(
+        "NADE scores 90.7 nats, the Markov model 129.4: about 150 million multiply-adds, $1.4 \\times 10^{-45}$.",
+        "Round sizes are not claims: 4,000 digits, 100 steps, 28×28 (a literal), Section 12, notebook 04, $2^{784}$.",
+        "Years cited below are fine: Larochelle & Murray (2011).\n\n## References\n\n- Larochelle (2011). NADE.",
+        code="assert x.shape[1] == 784\nimage = x.view(-1, 28, 28)",
+        printed=printed,
+    )
+    assert unbacked_numbers(honest) == []
+    planted = _markdown_notebook("NADE beats the Markov model by 38.7 nats.", printed=printed)
+    assert unbacked_numbers(planted) == [(0, "38.7")]
+    wrong_precision = _markdown_notebook("NADE scores 90.8 nats.", printed=printed)
+    assert unbacked_numbers(wrong_precision) == [(0, "90.8")]
+    uncited_year = _markdown_notebook("As shown in 2013, ...", printed=printed)
+    assert unbacked_numbers(uncited_year) == [(0, "2013")]
+    assert unbacked_numbers(planted, allowed={"38.7": "a citation"}) == []
+    only_in_a_comment = _markdown_notebook("Each image has 784 pixels.", code="x = 1  # 784 pixels")
+    assert unbacked_numbers(only_in_a_comment) == [(0, "784")]
+    in_code_span = _markdown_notebook("Run `fit(epochs=37)` and look at $L_{100}$ and float32.", printed=printed)
+    assert unbacked_numbers(in_code_span) == []
+
+
+#: A tqdm bar's saved text fallback: "desc:  37%|███▋      | 37/100 [...]".
+FROZEN_BAR = re.compile(r"(\d+)%\|[^|\n]*\|\s*(\d+)/(\d+)")
+
+
+def test_saved_progress_bars_show_their_final_state(notebook):
+    """The text fallback of every saved tqdm bar is its end state, not the 0% of the moment it appeared."""
+    path, nb = notebook
+    for index, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("data", {}).get("text/plain", ""))
+            for match in FROZEN_BAR.finditer(text):
+                done, total = int(match.group(2)), int(match.group(3))
+                assert done == total, (
+                    f"{path.name} cell {index}: a progress bar saved at {match.group(0)!r}; "
+                    "run tools/finish_progress_bars.py (make outputs does)"
+                )
+
+
+def test_checker_cells_do_not_echo_their_return_value(notebook):
+    """A checker prints its verdict; a bare `True` under it is noise (assign the result: `passed = checks...`)."""
+    path, nb = notebook
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code" or "checks.check_" not in _source(cell):
+            continue
+        echoed = [o for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"]
+        assert not echoed, f"{path.name} cell {index}: the checker's return value is echoed under its verdict"

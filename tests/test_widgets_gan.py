@@ -107,5 +107,8 @@ def test_latent_interpolation_slider():
     before = box.image.value
     box.controls["t"].value = 1.0
     assert box.image.value != before
+    assert box.frames[7] == gw.render_interpolation(path, 0.35)  # a precomputed frame is the live render
+    box.controls["t"].value = 0.35000000000000003
+    assert box.image.value == box.frames[7]
     with pytest.raises(ValueError, match=r"t must be a number in \[0, 1\]"):
         gw.render_interpolation(path, 1.5)

@@ -88,3 +88,14 @@ def test_moving_the_slider_redraws_in_place():
     assert box.image is image and image.value != before
     assert image.value == render_sampling_step(trace, 9)
     assert isinstance(box.player, widgets.Play)
+
+
+def test_blitted_steps_equal_a_fresh_full_draw():
+    """A move redraws only the images, marker and title: nothing of the previous step may remain."""
+    from course_utils.widgets import sampling
+
+    _, trace = _nade_trace()
+    for step in (0, 5, 16, 3, 15, 9):
+        blitted = render_sampling_step(trace, step)
+        sampling._FIGURES.clear()  # the next call builds and draws the figure from scratch
+        assert render_sampling_step(trace, step) == blitted, step

@@ -16,7 +16,8 @@ This module holds
 * ``train_gan``, the alternating loop, which can keep snapshots for replay, and
   ``train_toy_gan``, which builds and trains a toy GAN from a ``GANRecipe``;
 * theory on a grid: ``optimal_discriminator`` (Prop. 1 of the 2014 paper),
-  ``gan_value`` (eq. 1) and ``jsd`` (Theorem 1: V(D*, G) = -log 4 + 2 JSD);
+  ``gan_value`` (eq. 1), ``optimal_gan_value`` (V(D*, G) in log space) and
+  ``jsd`` (Theorem 1: V(D*, G) = -log 4 + 2 JSD);
 * toy data: ``ring_of_gaussians`` and ``two_gaussians_1d``;
 * the zoo hooks ``build_from_recipe`` / ``train_from_recipe`` for the DCGAN.
 """
@@ -51,6 +52,7 @@ __all__ = [
     "train_gan",
     "optimal_discriminator",
     "gan_value",
+    "optimal_gan_value",
     "jsd",
     "ToyData",
     "ring_of_gaussians",
@@ -426,9 +428,10 @@ def generator_loss(d_fake_logits: torch.Tensor, non_saturating: bool = True) -> 
 
 
 def info_loss(code_logits: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-    """InfoGAN's L_I for a categorical code: -E log Q(c | G(z, c)) (Chen et al. 2016, eq. 5).
+    """InfoGAN's cross-entropy for a categorical code: -E log Q(c | G(z, c)) = H(c) - L_I.
 
-    Minimizing it maximizes a lower bound H(c) - L_I on the mutual information I(c; G(z, c)).
+    L_I = E log Q(c | G(z, c)) + H(c) is the variational lower bound on the mutual
+    information I(c; G(z, c)) (Chen et al. 2016, eq. 5); minimizing this loss raises it.
     """
     _check_logits("info_loss", "code_logits", code_logits)
     if code_logits.dim() < 2 or not isinstance(code, torch.Tensor) or code.shape != code_logits.shape[:-1]:
@@ -641,6 +644,25 @@ def gan_value(d, p_data, p_g, dx: float | None = None) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         real = np.where(p > 0, p * np.log(d), 0.0)
         fake = np.where(q > 0, q * np.log1p(-d), 0.0)
+    return float((real.sum() + fake.sum()) * scale)
+
+
+def optimal_gan_value(p_data, p_g, dx: float | None = None) -> float:
+    """V(D*_G, G) = ∫ p_data log D* + p_g log(1 - D*) dx on a grid, computed in log space.
+
+    With D* = p_data / (p_data + p_g) (Goodfellow et al. 2014, Prop. 1),
+    log D* = log p_data - log(p_data + p_g) and log(1 - D*) = log p_g - log(p_data + p_g).
+    D* itself is never formed: where p_g << p_data it rounds to exactly 1, and
+    ``gan_value(optimal_discriminator(...))`` then meets p_g * log(0) = -inf,
+    although that term is tiny and finite. Terms with zero weight count 0;
+    ``dx=None`` means discrete distributions (sums replace integrals).
+    """
+    p, q = _check_density_pair("optimal_gan_value", p_data, p_g, ("p_data", "p_g"))
+    scale = 1.0 if dx is None else _check_dx("optimal_gan_value", dx)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_total = np.log(p + q)
+        real = np.where(p > 0, p * (np.log(p) - log_total), 0.0)
+        fake = np.where(q > 0, q * (np.log(q) - log_total), 0.0)
     return float((real.sum() + fake.sum()) * scale)
 
 

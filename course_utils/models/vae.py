@@ -285,7 +285,7 @@ def negative_elbo(model: VAE, x: torch.Tensor) -> torch.Tensor:
 
 
 def train_from_recipe(recipe, progress: bool = True) -> tuple[VAE, dict]:
-    """Train a VAE on ``load_mnist()`` (4,000 digits) with the recipe's fixed epochs.
+    """Train a VAE on ``load_mnist()`` (4,000 digits; grey ones for a Gaussian decoder) for the recipe's epochs.
 
     The test split's negative ELBO is recorded after each epoch (``valid_loss``)
     to draw the curve; it chooses nothing. ``seconds`` is the total wall time.
@@ -294,8 +294,9 @@ def train_from_recipe(recipe, progress: bool = True) -> tuple[VAE, dict]:
     from ..training import fit, seed_everything
 
     generator = seed_everything(recipe.seed)
-    x_train, _ = load_mnist("train")
-    x_test, _ = load_mnist("test")
+    binarize = recipe.likelihood == "bernoulli"  # a Gaussian decoder models the grey digits
+    x_train, _ = load_mnist("train", binarize=binarize)
+    x_test, _ = load_mnist("test", binarize=binarize)
     model = build_from_recipe(recipe)
     start = time.perf_counter()
     history = fit(

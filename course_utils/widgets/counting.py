@@ -4,8 +4,10 @@
 ``course_utils.counting`` (full joint = chain rule, AR-``order`` Markov,
 independent) for n = 1..n_max, next to the number of values 4,000 training
 images of n pixels hold. It reuses one blitting figure: moving the Markov order
-redraws only that curve and the title; n_max and k change the axes, so they
-redraw the whole figure. ``counting_widget()`` wires three sliders to it.
+redraws only the curves and the title (blitting). The axes change only when
+n_max or k crosses a power of two (the x-axis ends at the next power of two of
+n_max, the y-axis fits the largest k of its octave), so most moves of any
+slider redraw no axis. ``counting_widget()`` wires three sliders to it.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def _figure() -> BlitFigure:
         ax.grid(True, alpha=0.3)
         title = ax.set_title("", fontsize=10)
         fig.subplots_adjust(left=0.13, right=0.97, bottom=0.15, top=0.88)
-        _state["figure"] = BlitFigure(fig, [lines["markov"], title], ax=ax, lines=lines, title=title)
+        _state["figure"] = BlitFigure(fig, [*lines.values(), title], ax=ax, lines=lines, title=title)
     return _state["figure"]
 
 
@@ -118,27 +120,33 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def _octave_end(value: int, cap: int | None = None) -> int:
+    """The smallest power of two >= value (at most ``cap``): the zoom level of the axes."""
+    end = 1 << max(0, int(value) - 1).bit_length()
+    return min(end, cap) if cap is not None else end
+
+
 def render_counts(n_max: int = 784, k: int = 2, order: int = 1) -> bytes:
     """PNG of the parameter counts for n = 1..n_max pixels with k values each."""
     curves = log10_counts(n_max, k, order)
     figure = _figure()
     n, k, order = int(n_max), int(k), int(order)
+    x_end, k_end = _octave_end(n, cap=784), max(4, _octave_end(k))  # k = 2, 3, 4 share one zoom
 
     def set_limits() -> None:
-        # The static curves depend on (n, k) only; the Markov curve never exceeds the joint one,
-        # so the y-limit does not depend on the order either.
-        for name in ("joint", "independent", "data"):
-            figure.lines[name].set_data(curves["n"], _finite(curves[name]))
-        top = max(np.nanmax(_finite(curves[c])) for c in _CURVES)
-        figure.ax.set_xlim(0.5, max(n, 2) + 0.5)
+        # The joint count is the largest curve, so the y-axis fits it at (x_end, k_end); the data
+        # curve, the smaller one at k = 2, fits too.
+        top = max(math.log10(joint_params(x_end, k_end)), math.log10(N_IMAGES * x_end))
+        figure.ax.set_xlim(0.5, max(x_end, 2) + 0.5)
         figure.ax.set_ylim(-0.2, max(1.0, top) * 1.05 + 0.2)
 
-    figure.lines["markov"].set_data(curves["n"], _finite(curves["markov"]))
+    for name in _CURVES:
+        figure.lines[name].set_data(curves["n"], _finite(curves[name]))
     figure.title.set_text(
         f"n = {n:,}, k = {k}: joint {_short(joint_params(n, k))}, "
         f"AR-{order} {_short(markov_params(n, k, order))}, independent {_short(independent_params(n, k))}"
     )
-    return figure.render(limits=(n, k), set_limits=set_limits)
+    return figure.render(limits=(x_end, k_end), set_limits=set_limits)
 
 
 def counting_widget(n_max: int = 784, k: int = 2, order: int = 1) -> widgets.VBox:

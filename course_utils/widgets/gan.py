@@ -245,12 +245,23 @@ def render_interpolation(path: LatentPath, t: float) -> bytes:
     return array_to_png(tile(x, ncols=len(z)), scale=3)
 
 
-def latent_interpolation(path: LatentPath) -> widgets.VBox:
-    """A slider t in [0, 1] that walks each z0 to its z1."""
-    slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description="t")
+def latent_interpolation(path: LatentPath, steps: int = 20) -> widgets.VBox:
+    """A slider t in [0, 1] (``steps`` steps) that walks each z0 to its z1.
+
+    The ``steps + 1`` frames are drawn when the widget is built (a few ms each),
+    so a move only swaps bytes; ``box.frames[k]`` is the PNG at t = k / steps.
+    """
+    frames = [render_interpolation(path, k / steps) for k in range(steps + 1)]
+
+    def render(t: float) -> bytes:
+        k = round(t * steps)
+        return frames[k] if abs(t * steps - k) < 1e-6 else render_interpolation(path, t)
+
+    slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=1 / steps, description="t")
     box = slider_image(
-        functools.partial(render_interpolation, path), {"t": slider},
+        render, {"t": slider},
         caption="Each column walks from one random z to another (spherical interpolation).",
     )
+    box.frames = frames
     box.add_class("gan-latent-interpolation")
     return box

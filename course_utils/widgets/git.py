@@ -4,7 +4,8 @@
 graph after every step; ``render_state`` draws one of those graphs to PNG bytes
 (a plain function, tested without a browser); ``replay_slider`` wires a step
 slider to it with ``slider_image``. Moving the slider re-runs nothing: the
-states are plain data, and each frame is drawn once and then reused.
+states are plain data, and every frame is drawn once when the widget is built
+(a dozen frames, about 20 ms each), so each move only swaps precomputed bytes.
 """
 
 from __future__ import annotations
@@ -98,11 +99,9 @@ def replay_slider(steps_or_states: Sequence, *, caption: str | None = None, **sa
         states = list(steps_or_states)
     else:
         states = record_states(steps_or_states, **sandbox)
-    frames: dict[int, bytes] = {}
+    frames = [render_state(states, step) for step in range(len(states))]
 
     def render(step: int) -> bytes:
-        if step not in frames:
-            frames[step] = render_state(states, step)
         return frames[step]
 
     slider = widgets.IntSlider(value=0, min=0, max=len(states) - 1, description="step",

@@ -9,8 +9,9 @@ conditionals, so the trace is one ``sample`` and one ``forward`` call.
 ``render_sampling_step(trace, step)`` is a plain function returning PNG bytes:
 left, the image after ``step`` pixels (not yet drawn: pale, the pixel being
 drawn now: red); right, the conditional probability of every pixel drawn so far;
-the title gives the current pixel's p(x_i = 1 | x_<i). It keeps one matplotlib
-figure per image shape and only swaps the artists' data.
+the title gives the current pixel's p(x_i = 1 | x_<i). It keeps one blitting
+figure per image shape (``base.BlitFigure``): titles, colour bar and frames are
+drawn once, a move redraws only the two images, the marker and the title.
 ``sampling_slider`` wires an ``IntSlider`` (and a play button) to it with
 ``slider_image``.
 """
@@ -25,11 +26,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ..plotting import COLORS, figure_to_png
-from .base import slider_image
+from ..plotting import COLORS
+from .base import BlitFigure, slider_image
 
 _DPI = 72
-_FIGURES: dict[tuple, "_Canvas"] = {}
+_FIGURES: dict[tuple, BlitFigure] = {}
 _UNDRAWN = np.array([0.86, 0.90, 0.96])  # pale blue: not drawn yet
 _CURRENT = np.array([0.77, 0.31, 0.32])  # COLORS["highlight"]
 
@@ -79,13 +80,7 @@ def sampling_trace(model: torch.nn.Module, generator: torch.Generator | None = N
     return SamplingTrace(x[0].cpu().double().numpy(), p.cpu().double().numpy(), order.astype(np.int64), shape)
 
 
-class _Canvas:
-    def __init__(self, fig: Figure, **artists):
-        self.fig = fig
-        self.__dict__.update(artists)
-
-
-def _build(shape: tuple[int, int]) -> _Canvas:
+def _build(shape: tuple[int, int]) -> BlitFigure:
     h, w = shape
     fig = Figure(figsize=(5.6, 3.0), dpi=_DPI)
     ax_x, ax_p = fig.subplots(1, 2)
@@ -102,7 +97,7 @@ def _build(shape: tuple[int, int]) -> _Canvas:
     cax = fig.add_axes([0.915, 0.05, 0.02, 0.72])
     fig.colorbar(probs, cax=cax)
     title = fig.suptitle("", fontsize=10)
-    return _Canvas(fig, image=image, probs=probs, marker=marker, title=title)
+    return BlitFigure(fig, [image, probs, marker, title], image=image, probs=probs, marker=marker, title=title)
 
 
 def sampling_frame(trace: SamplingTrace, step: int) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +140,7 @@ def render_sampling_step(trace: SamplingTrace, step: int) -> bytes:
     else:
         canvas.marker.set_data([], [])
         canvas.title.set_text(f"done: all {d} pixels drawn")
-    return figure_to_png(canvas.fig)
+    return canvas.render()
 
 
 def sampling_slider(trace: SamplingTrace, step: int = 0, play: bool = True) -> widgets.VBox:
