@@ -24,8 +24,8 @@ STAMP_NAME = ".installed"
 #: What the install stamp depends on: change either and the next command reinstalls.
 STAMP_DEPENDS = ("pyproject.toml", "constraints.txt")
 MIN_PYTHON = (3, 10)
-#: The extras the set-up step installs: dev (tests, JupyterLab).
-EXTRAS = "dev"
+#: The extras the set-up step installs: dev (tests, JupyterLab) and site (the static site's tools).
+EXTRAS = "dev,site"
 PYTEST_NBVAL = ["--nbval", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600"]
 # Every core; --dist loadscope keeps each notebook's cells (and each test module) on one worker, in order.
 PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]

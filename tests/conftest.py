@@ -30,3 +30,33 @@ def _isolated_model_cache(_test_model_cache, monkeypatch):
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def course_site(tmp_path_factory, _test_model_cache):
+    """The whole static site with live frames, built once per run (tests/test_site.py, the browser test).
+
+    Under pytest-xdist each worker has its own session, so the first worker to get here builds into a
+    folder all workers share, under a file lock, and the others read its entries. Trained models come
+    from the tests' own model cache, like every other test's.
+    """
+    import json
+    import os
+    import sys
+
+    from filelock import FileLock
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_site
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    out, done = shared / "course-site", shared / "course-site.json"
+    with FileLock(str(shared / "course-site.lock")):
+        if not done.exists():
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("COURSE_UTILS_CACHE", str(_test_model_cache))
+                entries = make_site.build(out, log=lambda line: None)
+            done.write_text(json.dumps(entries))
+    return out, json.loads(done.read_text())

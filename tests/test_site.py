@@ -1,48 +1,212 @@
-"""The static site: one page per notebook and an index whose links all resolve."""
+"""The static site: pages, course map, offline assets, search index and live slider frames.
+
+The whole site is built once per session (``course_site`` in conftest.py); the
+browser test (tests/browser/test_site_offline.py) loads the same build.
+"""
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import sys
 
+import ipywidgets as widgets
+import nbformat
 import pytest
+from bs4 import BeautifulSoup
+from PIL import Image
 
 from paths import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 import make_site  # noqa: E402
+import site_widgets  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MAX_SITE_MIB = 50
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    entries = make_site.build(out)
-    return out, entries
+def _soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-def test_every_notebook_has_a_page(site):
-    out, entries = site
+def _pages(out):
+    return [out / f"{p.stem}.html" for p in NOTEBOOKS]
+
+
+def test_every_notebook_has_a_page_and_the_index_gives_time_and_objectives(course_site):
+    out, entries = course_site
     assert sorted(p.stem for p in out.glob("*.html") if p.name != "index.html") == [p.stem for p in NOTEBOOKS]
-    for page in out.glob("*.html"):
-        assert "<html" in page.read_text(encoding="utf-8")[:2000].lower()
+    index = _soup(out / "index.html")
+    rows = index.select(".course-table tbody tr")
+    assert [r.a["href"] for r in rows] == [f"{p.stem}.html" for p in NOTEBOOKS]
+    for row, entry in zip(rows, entries):
+        assert isinstance(entry["minutes"], int) and entry["minutes"] > 0
+        assert row.select_one("td.minutes").get_text() == f"{entry['minutes']} min"
+        assert len(entry["objectives"]) >= 3, f"{entry['file']}: learning objectives not found"
+        assert len(row.select("details li")) == len(entry["objectives"])
 
 
-def test_every_index_link_resolves_and_times_are_given(site):
-    out, entries = site
-    index = (out / "index.html").read_text(encoding="utf-8")
-    links = re.findall(r'href="([^"]+)"', index)
-    assert len(links) == len(NOTEBOOKS)
-    for link in links:
-        assert (out / link).exists(), f"index links to a missing page: {link}"
-    assert all(isinstance(e["minutes"], int) and e["minutes"] > 0 for e in entries)
-    assert index.count(" min</td>") == len(NOTEBOOKS)
+def test_sidebar_lists_every_notebook_in_order_and_prev_next_chain(course_site):
+    out, entries = course_site
+    order = [f"{p.stem}.html" for p in NOTEBOOKS]
+    for i, page in enumerate(_pages(out)):
+        soup = _soup(page)
+        assert [a["href"] for a in soup.select(".course-map a")] == order
+        assert soup.select_one(".course-map li.current a")["href"] == page.name
+        pager = soup.select_one(".course-pager")
+        assert pager.select_one("a.prev")["href"] == (order[i - 1] if i else "index.html")
+        assert pager.select_one("a.next")["href"] == (order[i + 1] if i + 1 < len(order) else "index.html")
+        assert soup.select_one(".course-search input[type=search]")
 
 
-def test_pages_keep_widget_state_where_notebooks_have_sliders(site):
-    out, entries = site
-    for entry in entries:
-        if entry["widgets"]:
-            page = (out / entry["file"]).read_text(encoding="utf-8")
-            assert "application/vnd.jupyter.widget-state+json" in page, entry["file"]
+def test_every_asset_is_local_and_present(course_site):
+    out, _ = course_site
+    for page in [out / "index.html", *_pages(out)]:
+        soup = _soup(page)
+        refs = [s["src"] for s in soup.select("script[src]")] + [l["href"] for l in soup.select("link[href]")]
+        refs += [i["src"] for i in soup.select("img[src]") if not i["src"].startswith("data:")]
+        for ref in refs:
+            assert not re.match(r"(https?:)?//", ref), f"{page.name} loads {ref} from another host"
+            assert (out / ref.split("?")[0]).is_file(), f"{page.name} needs {ref}, missing from the site"
+        assert "cdn" not in " ".join(s.get("src", "") for s in soup.select("script")).lower()
+    css = " ".join(p.read_text(encoding="utf-8") for p in (out / "_static").glob("**/*.css"))
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", css), "a style sheet loads from another host"
+
+
+def test_widgets_are_drawn_from_saved_state_and_every_slider_is_live(course_site):
+    out, entries = course_site
+    for path, page, entry in zip(NOTEBOOKS, _pages(out), entries):
+        nb = nbformat.read(path, as_version=4)
+        models = site_widgets.saved_state(nb)
+        views = [o["data"][site_widgets.WIDGET_VIEW]["model_id"] for c in nb.cells for o in c.get("outputs", [])
+                 if site_widgets.WIDGET_VIEW in o.get("data", {})]
+        slider_views = [v for v in views if site_widgets.slider_signature(models, v)]
+        html = page.read_text(encoding="utf-8")
+        assert site_widgets.WIDGET_VIEW not in html and site_widgets.WIDGET_STATE not in html
+        soup = BeautifulSoup(html, "html.parser")
+        assert len(soup.select(".course-widget")) == len(views), page.name
+        assert entry["unmatched"] == [], f"{page.name}: sliders without a builder in widget_latency.py"
+        assert len(soup.select(".live-widget")) == len(slider_views) == entry["live"], page.name
+
+
+def _frames(widget):
+    table = json.loads(widget["data-frames"])
+    flat = table["frames"] if table["mode"] == "grid" else [f for row in table["frames"] for f in row]
+    return table, flat
+
+
+def test_frames_exist_at_the_widget_size_and_change_with_each_slider(course_site):
+    out, _ = course_site
+    for path, page in zip(NOTEBOOKS, _pages(out)):
+        models = site_widgets.saved_state(nbformat.read(path, as_version=4))
+        saved_sizes = {Image.open(io.BytesIO(m["state"]["value"])).size
+                       for m in models.values() if m["model_name"] == "ImageModel"}
+        for widget in _soup(page).select(".live-widget"):
+            table, flat = _frames(widget)
+            for name in set(flat):
+                assert (out / name).is_file(), f"{page.name}: missing frame {name}"
+            # A frame is what the widget's render function draws, so its size is the widget's own; a title's
+            # length or a commit hash can change a tight bounding box by a few pixels.
+            defaults = [s["default"] for s in table["sliders"]]
+            first = table["frames"][defaults[0] * site_widgets.GRID + defaults[1]] if table["mode"] == "grid" \
+                else table["frames"][0][defaults[0]]
+            size = Image.open(out / first).size
+            assert any(abs(size[0] - w) <= 0.1 * w and abs(size[1] - h) <= 0.1 * h for w, h in saved_sizes), \
+                f"{page.name}: frames are {size}, the notebook's images {saved_sizes}"
+            if table["mode"] == "grid":
+                assert [len(s["values"]) for s in table["sliders"]] == [site_widgets.GRID] * 2
+                assert len(flat) == site_widgets.GRID ** 2 and len(set(flat)) > site_widgets.GRID
+            else:
+                for slider, row in zip(table["sliders"], table["frames"]):
+                    assert 2 <= len(row) == len(slider["values"]) <= site_widgets.MAX_VALUES
+                    assert len(set(row)) > 1, f"{page.name}: slider {slider['label']} never changes the picture"
+
+
+def test_search_index_finds_sections_by_anchor(course_site):
+    out, _ = course_site
+    text = (out / "_static" / "search-index.js").read_text(encoding="utf-8")
+    records = json.loads(text.removeprefix("window.COURSE_SEARCH = ").rstrip().rstrip(";"))
+    assert {r["page"] for r in records} == {p.name for p in _pages(out)}
+    ids = {p.name: {t["id"] for t in _soup(p).select("[id]")} for p in _pages(out)}
+    for r in records:
+        assert not r["id"] or r["id"] in ids[r["page"]], f"search links to a missing anchor {r['page']}#{r['id']}"
+    hits = {r["page"] for r in records if "reparameterization" in (r["title"] + r["text"]).lower()}
+    assert "05_vae.html" in hits
+
+
+def test_site_size_is_within_budget(course_site):
+    out, _ = course_site
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 2**20
+    assert size < MAX_SITE_MIB, f"the site is {size:.1f} MiB; the budget is {MAX_SITE_MIB} MiB"
+
+
+# The frame mechanism on a widget whose render function is known exactly.
+
+def _render(a, b):
+    """A 2 x 1 PNG that encodes (a, b): which frame shows which values can be read back."""
+    image = Image.new("RGB", (2, 1))
+    image.putpixel((0, 0), (int(a) % 256, 0, 0))
+    image.putpixel((1, 0), (0, int(round(b * 10)) % 256, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _read(path):
+    image = Image.open(path)
+    return image.getpixel((0, 0))[0], image.getpixel((1, 0))[1] / 10
+
+
+def test_each_slider_moves_alone_with_the_others_at_their_defaults(tmp_path):
+    from course_utils.widgets.base import slider_image
+
+    box = slider_image(_render, {"a": widgets.IntSlider(value=7, min=0, max=100),
+                                 "b": widgets.FloatSlider(value=0.3, min=0.0, max=2.0, step=0.1)})
+    store = site_widgets.FrameStore(tmp_path)
+    table = site_widgets.frames_of(box, store)
+    (a_values, a_default), (b_values, b_default) = [site_widgets.slider_values(c) for c in box.controls.values()]
+    assert len(a_values) == site_widgets.MAX_VALUES and a_values[a_default] == 7
+    assert len(b_values) == 21 and b_values[b_default] == pytest.approx(0.3)
+    for j, v in enumerate(a_values):
+        assert _read(tmp_path / table["frames"][0][j]) == (v, 0.3)
+    for j, v in enumerate(b_values):
+        assert _read(tmp_path / table["frames"][1][j]) == (7, pytest.approx(round(v, 1)))
+    assert [c.value for c in box.controls.values()] == [7, 0.3], "the build must leave the widget as it found it"
+
+
+def test_the_latent_explorer_grid_covers_both_sliders_jointly(tmp_path):
+    from course_utils.widgets.base import slider_image
+
+    controls = {"a": widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.05),
+                "b": widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.05)}
+    box = slider_image(lambda a, b: _render(a * 10 + 100, b + 3), controls, css_class="latent-explorer")
+    table = site_widgets.frames_of(box, site_widgets.FrameStore(tmp_path))
+    assert table["mode"] == "grid" and len(table["frames"]) == site_widgets.GRID ** 2
+    axis = [float(v) for v in table["sliders"][0]["values"]]
+    for i in (0, 7, 20):
+        for j in (0, 13, 20):
+            got = _read(tmp_path / table["frames"][i * site_widgets.GRID + j])
+            assert got == (int(axis[i] * 10 + 100), pytest.approx(round(axis[j] + 3, 1)))
+
+
+def test_slider_values_stay_in_range_and_keep_the_default():
+    for control in (widgets.IntSlider(value=3, min=1, max=4), widgets.IntSlider(value=784, min=1, max=784),
+                    widgets.FloatLogSlider(value=10.0, min=0, max=3.7, step=0.05),
+                    widgets.FloatSlider(value=0.5, min=0.02, max=0.98, step=0.01)):
+        values, default = site_widgets.slider_values(control)
+        assert len(values) <= site_widgets.MAX_VALUES and values == sorted(values)
+        assert values[default] == pytest.approx(control.value)
+        lo, hi = (control.base ** control.min, control.base ** control.max) if hasattr(control, "base") else (control.min, control.max)
+        assert values[0] == pytest.approx(lo) and values[-1] == pytest.approx(hi)
+    assert site_widgets.slider_values(widgets.IntSlider(value=3, min=1, max=4))[0] == [1, 2, 3, 4]
+
+
+def test_describe_reads_objectives_and_time():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# 09 · Title\n\nWhy it matters.\n\n**Learning objectives**\n\n- one $x$\n  continued\n- two\n\n"
+        "**Study time:** about 45 minutes.")])
+    entry = make_site.describe(nb, ROOT / "notebooks" / "09_x.ipynb")
+    assert entry["title"] == "09 · Title" and entry["summary"] == "Why it matters."
+    assert entry["objectives"] == ["one $x$ continued", "two"] and entry["minutes"] == 45

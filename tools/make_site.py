@@ -1,8 +1,13 @@
-"""Build the course's static site: every executed notebook as HTML, and an index.
+"""Build the course's static site: every notebook as a page, an index, offline search, live sliders.
 
-Notebooks are converted as committed (they are saved executed, with their
-widget state, by ``make outputs``), so sliders render on the pages. The index
-page gives the course map with each notebook's study-time estimate.
+Pages come from nbconvert with the course's template (``tools/site/course``,
+JupyterLab's look) and share one sidebar with every notebook in order,
+previous / next links and a search box. Nothing is loaded from another host:
+MathJax (from the ``jupyter-server-mathjax`` package), JupyterLab's style sheets
+(from nbconvert) and the course's own script are copied into ``_static/``.
+Widgets are drawn from the notebooks' saved state without a widget manager, and
+every slider of the course moves through frames rendered at build time
+(``site_widgets``). tools/SITE.md explains the choice of generator.
 
     python tools/make_site.py [--out site]
 """
@@ -11,79 +16,212 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
+import shutil
+import sys
+import time
+from importlib import resources
 from pathlib import Path
 
 import nbformat
+from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown import markdown2html
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import site_widgets  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+TEMPLATES = ROOT / "tools" / "site"
+COURSE_TITLE = "Foundations of deep generative models"
+MATHJAX = ('<script src="_static/mathjax-config.js"></script>\n'
+           '<script src="_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>')
 
 
 def describe(nb: nbformat.NotebookNode, path: Path) -> dict:
-    """Title, first paragraph and study time from a notebook's opening cell."""
+    """Title, first paragraph, learning objectives and study time from a notebook's opening cell."""
     text = nb.cells[0].source
     title = re.search(r"^# (.+)$", text, re.M)
     minutes = re.search(r"Study time:\**\s*about (\d+) minutes", text)
-    paragraphs = [p.strip() for p in text.split("\n\n")[1:] if p.strip() and not p.lstrip().startswith(("*", "|", "-", "#"))]
+    paragraphs = [p.strip() for p in text.split("\n\n")[1:]
+                  if p.strip() and not p.lstrip().startswith(("*", "|", "-", "#"))]
+    objectives = re.search(r"\*\*Learning objectives\*\*\s*\n+((?:[-*] .*\n?(?:[ \t]+.*\n?)*)+)", text)
+    items = re.split(r"^[-*] ", objectives.group(1), flags=re.M)[1:] if objectives else []
     return {
         "file": path.stem + ".html",
+        "stem": path.stem,
         "title": title.group(1).strip() if title else path.stem,
         "summary": paragraphs[0] if paragraphs else "",
+        "objectives": [" ".join(item.split()) for item in items],
         "minutes": int(minutes.group(1)) if minutes else None,
-        "widgets": bool(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state")),
+        "widgets": bool(site_widgets.saved_state(nb)),
     }
+
+
+def sidebar(entries: list[dict], current: str | None) -> str:
+    items = "".join(
+        f'<li class="{"current" if e["file"] == current else ""}"><a href="{e["file"]}">'
+        f'{html.escape(e["title"])}</a> <span class="minutes">{e["minutes"] or "?"} min</span></li>'
+        for e in entries)
+    return (f'<nav class="course-sidebar" aria-label="course"><a class="course-home" href="index.html">'
+            f'{COURSE_TITLE}</a><div class="course-search"><input type="search" placeholder="Search the course" '
+            f'aria-label="Search the course"><ol class="search-results"></ol></div><ol class="course-map">{items}</ol></nav>')
+
+
+def pager(entries: list[dict], i: int) -> str:
+    home = {"file": "index.html", "title": "Course map"}
+    before = entries[i - 1] if i > 0 else home
+    after = entries[i + 1] if i + 1 < len(entries) else home
+    prev = f'<a class="prev" href="{before["file"]}">&larr; {html.escape(before["title"])}</a>'
+    nxt = f'<a class="next" href="{after["file"]}">{html.escape(after["title"])} &rarr;</a>'
+    return f'<nav class="course-pager">{prev}{nxt}</nav>'
 
 
 def index_page(entries: list[dict]) -> str:
     rows = "\n".join(
         f'<tr><td><a href="{e["file"]}">{html.escape(e["title"])}</a></td>'
-        f"<td>{markdown2html(e['summary'])}</td><td>{e['minutes'] or '?'} min</td></tr>"
-        for e in entries
-    )
+        f'<td>{markdown2html(e["summary"])}<details><summary>learning objectives</summary><ul>'
+        + "".join(f"<li>{markdown2html(o)}</li>" for o in e["objectives"])
+        + f'</ul></details></td><td class="minutes">{e["minutes"] or "?"} min</td></tr>'
+        for e in entries)
     total = sum(e["minutes"] or 0 for e in entries)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Foundations of deep generative models</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
-table{{border-collapse:collapse}}td p{{margin:0}}td,th{{border-bottom:1px solid #ddd;padding:.5rem;vertical-align:top;text-align:left}}</style>
-</head><body>
-<h1>Foundations of deep generative models</h1>
-<p>An interactive course in {len(entries)} notebooks, about {total} minutes of study in all.
-Study them in order; each page is the notebook as executed, sliders included.
-To run and change them, clone the course and run <code>make lab</code>.</p>
-<table><thead><tr><th>notebook</th><th>why it matters</th><th>study time</th></tr></thead>
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{COURSE_TITLE}</title>
+<link rel="stylesheet" href="_static/course.css">
+{MATHJAX}
+</head><body class="course-page course-index">
+{sidebar(entries, None)}
+<main>
+<h1>{COURSE_TITLE}</h1>
+<p>An interactive course in {len(entries)} notebooks, about {total} minutes of study in all. Study them in
+order; each page is the notebook as executed, and its sliders move (through pictures drawn when the site was
+built). To run and change the code, get the course and run <code>python course.py lab</code> (or
+<code>make lab</code>): the notebook combines sliders freely.</p>
+<table class="course-table"><thead><tr><th>notebook</th><th>why it matters</th><th>study time</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
+</main>
+<script src="_static/search-index.js"></script>
+<script src="_static/course.js"></script>
 </body></html>
 """
 
 
-def build(out: Path, notebooks: list[Path] | None = None) -> list[dict]:
-    """Write one HTML page per notebook and ``index.html`` into ``out``."""
+def copy_assets(out: Path) -> None:
+    """Copy every script, style sheet and font the pages use into ``out/_static`` from installed packages."""
+    static = out / "_static"
+    mathjax = resources.files("jupyter_server_mathjax") / "static"
+    shutil.copytree(str(mathjax), static / "mathjax", dirs_exist_ok=True)
+    lab = next(Path(p) / "static" for p in HTMLExporter(template_name="lab").template_paths
+               if (Path(p) / "static" / "index.css").exists())
+    (static / "lab").mkdir(parents=True, exist_ok=True)
+    for name in ("index.css", "theme-light.css"):
+        shutil.copy(lab / name, static / "lab" / name)
+    for name in ("course.css", "course.js", "mathjax-config.js"):
+        shutil.copy(TEMPLATES / name, static / name)
+
+
+def search_sections(page_html: str, entry: dict) -> list[dict]:
+    """One search record per heading of a page: its anchor, its title, the prose and code under it."""
+    soup = BeautifulSoup(page_html, "html.parser")
+    sections = [{"page": entry["file"], "notebook": entry["title"], "id": "", "title": entry["title"], "text": []}]
+    for cell in soup.select("main .jp-Cell"):
+        for el in cell.select(".jp-RenderedMarkdown > *, .jp-InputArea pre"):
+            if el.name in ("h1", "h2", "h3") and el.get("id"):
+                title = el.get_text(" ", strip=True).rstrip("¶").strip()
+                sections.append({"page": entry["file"], "notebook": entry["title"], "id": el["id"], "title": title, "text": []})
+            else:
+                sections[-1]["text"].append(el.get_text(" ", strip=True))
+    for s in sections:
+        s["text"] = " ".join(" ".join(s["text"]).split())
+    return [s for s in sections if s["text"] or s["id"]]
+
+
+def live_widgets(nb, path: Path, store: site_widgets.FrameStore | None, builders_cache: dict, log) -> dict:
+    """Replace every widget output by static or live HTML; return counts of each kind."""
+    models = site_widgets.saved_state(nb)
+    prefix = path.stem.split("_")[0]
+    counts = {"live": 0, "static": 0, "frames": 0, "unmatched": []}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(site_widgets.WIDGET_VIEW)
+            if not view:
+                continue
+            model_id = view["model_id"]
+            signature = site_widgets.slider_signature(models, model_id)
+            rendered = site_widgets.static_html(models, model_id)
+            if signature and store is not None:
+                if prefix not in builders_cache:
+                    builders_cache[prefix] = [[name, build, None] for name, build in site_widgets.course_builders(prefix)]
+                for slot in builders_cache[prefix]:
+                    if slot[2] is None:
+                        t0 = time.perf_counter()
+                        box = slot[1]()
+                        slot[2] = (box, site_widgets.box_signature(box))
+                        log(f"  built {slot[0]} in {time.perf_counter() - t0:.1f} s")
+                    box, box_sig = slot[2]
+                    if box_sig == signature:
+                        site_widgets.start_where_saved(box, models, model_id)
+                        before = store.count
+                        table = site_widgets.frames_of(box, store)
+                        rendered = site_widgets.live_html(models, model_id, table)
+                        counts["live"] += 1
+                        counts["frames"] += store.count - before
+                        break
+                else:
+                    counts["unmatched"].append(signature)
+            counts["static"] += not signature
+            output["data"] = {"text/html": f'<div class="course-widget">{rendered}</div>'}
+    nb.metadata.pop("widgets", None)
+    return counts
+
+
+def build(out: Path, notebooks: list[Path] | None = None, log=print, live: bool = True) -> list[dict]:
+    """Write one page per notebook, ``index.html``, the search index and every asset into ``out``.
+
+    ``live=False`` skips the frames (sliders are drawn still, as saved): a quick preview of the pages.
+    """
+    start = time.perf_counter()
     paths = notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
-    entries = []
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-        (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
-        entries.append(describe(nb, path))
+    shutil.rmtree(out / "frames", ignore_errors=True)  # frames of an earlier build would linger unused
+    copy_assets(out)
+    store = site_widgets.FrameStore(out) if live else None
+    exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)])
+    nbs = [nbformat.read(p, as_version=4) for p in paths]
+    entries = [describe(nb, p) for nb, p in zip(nbs, paths)]
+    records, builders_cache = [], {}
+    for i, (nb, path, entry) in enumerate(zip(nbs, paths, entries)):
+        entry.update(live_widgets(nb, path, store, builders_cache, log))
+        chrome = {"sidebar": sidebar(entries, entry["file"]), "pager": pager(entries, i), "mathjax": MATHJAX}
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": entry["title"]}, "course": chrome})
+        (out / entry["file"]).write_text(body, encoding="utf-8")
+        records += search_sections(body, entry)
+        log(f"{entry['file']:36} {entry['minutes'] or '?':>4} min  live sliders {entry['live']}  "
+            f"frames {entry['frames']}  other widgets {entry['static']}"
+            + (f"  NOT LIVE: {entry['unmatched']}" if entry["unmatched"] else ""))
+    (out / "_static" / "search-index.js").write_text(
+        "window.COURSE_SEARCH = " + json.dumps(records, ensure_ascii=False) + ";\n", encoding="utf-8")
     (out / "index.html").write_text(index_page(entries), encoding="utf-8")
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    log(f"wrote {out / 'index.html'}: {size / 2**20:.1f} MiB, {len(list((out / 'frames').glob('*.png')))} frame files, "
+        f"{time.perf_counter() - start:.0f} s")
     return entries
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "site")
+    parser.add_argument("--still", action="store_true", help="no frames: sliders drawn as saved (a quick preview)")
     args = parser.parse_args(argv)
-    for entry in build(args.out):
-        print(f"{entry['file']:36} {entry['minutes'] or '?':>4} min  widgets saved: {entry['widgets']}")
-    print(f"wrote {args.out / 'index.html'}")
+    entries = build(args.out, live=not args.still)
+    missing = [(e["file"], e["unmatched"]) for e in entries if e.get("unmatched")]
+    if missing:
+        raise SystemExit(f"sliders without a builder in benchmarks/widget_latency.py: {missing}")
 
 
 if __name__ == "__main__":

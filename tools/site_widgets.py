@@ -1,0 +1,226 @@
+"""Widgets on the static site: saved widget state drawn as plain HTML, sliders made live by precomputed frames.
+
+A page has no kernel, so a widget output is rendered from the notebook's saved
+widget state (boxes, HTML, images, progress bars) without any widget manager.
+Each slider widget of the course is rebuilt from its builder in
+``benchmarks/widget_latency.py`` and its plain ``render`` function is called over
+the slider's values: at most ``MAX_VALUES`` per slider with the others at their
+defaults, or a ``GRID`` x ``GRID`` grid for the 2-D latent explorer. The frames
+are PNG files in ``frames/`` (named by content, so repeats are stored once);
+``_static/course.js`` swaps them when a slider moves.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+SLIDER_MODELS = {"IntSliderModel", "FloatSliderModel", "FloatLogSliderModel"}
+MAX_VALUES = 41
+GRID = 21
+#: Widgets whose two sliders are explored jointly, on a GRID x GRID grid (by their CSS class).
+GRID_CLASSES = {"latent-explorer"}
+NOTE = ("On this page each slider moves on its own (the others go back to their defaults); "
+        "in the notebook the sliders combine freely and take any value.")
+
+
+def saved_state(nb) -> dict:
+    """model id -> {"model_name", "state"} from a notebook's saved widget state, image bytes decoded."""
+    saved = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    models = {}
+    for model_id, model in saved.items():
+        state = dict(model["state"])
+        for buffer in model.get("buffers", []):
+            if buffer.get("encoding") == "base64" and buffer["path"] == ["value"]:
+                state["value"] = base64.b64decode(buffer["data"])
+        models[model_id] = {"model_name": model["model_name"], "state": state}
+    return models
+
+
+def _ref(value: str) -> str:
+    return value.removeprefix("IPY_MODEL_")
+
+
+def descendants(models: dict, model_id: str) -> list[str]:
+    """``model_id`` and every model it shows, in display order (children depth-first)."""
+    out = [model_id]
+    for child in models.get(model_id, {}).get("state", {}).get("children", []):
+        out += descendants(models, _ref(child))
+    return out
+
+
+def slider_signature(models: dict, model_id: str) -> list[tuple]:
+    """(description, min, max) of every slider a saved widget shows, in order: what identifies it."""
+    return [(s["description"], s["min"], s["max"]) for m in descendants(models, model_id)
+            if models.get(m, {}).get("model_name") in SLIDER_MODELS for s in [models[m]["state"]]]
+
+
+def _png_tag(data: bytes, width: str | None, css: str = "") -> str:
+    style = f' style="width:{html.escape(width)}"' if width else ""
+    return f'<img{css} alt="widget image"{style} src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+
+
+def static_html(models: dict, model_id: str, live: dict | None = None) -> str:
+    """HTML for one saved widget; ``live`` maps slider model ids and the image id to their live HTML."""
+    live = live or {}
+    if model_id in live:
+        return live[model_id]
+    model = models.get(model_id)
+    if model is None:
+        return ""
+    name, state = model["model_name"], model["state"]
+    layout = models.get(_ref(state.get("layout", "")), {}).get("state", {})
+    if name in ("VBoxModel", "HBoxModel"):
+        kind = "vbox" if name == "VBoxModel" else "hbox"
+        classes = " ".join(["widget-" + kind, *state.get("_dom_classes", [])])
+        inner = "".join(static_html(models, _ref(c), live) for c in state.get("children", []))
+        return f'<div class="{html.escape(classes)}">{inner}</div>'
+    if name in ("HTMLModel", "LabelModel"):
+        value = state.get("value", "") if name == "HTMLModel" else html.escape(state.get("value", ""))
+        return f'<div class="widget-html">{value}</div>'
+    if name == "ImageModel":
+        return _png_tag(state.get("value", b""), layout.get("width") or state.get("width") or None, ' class="widget-image"')
+    if name in ("FloatProgressModel", "IntProgressModel"):
+        return (f'<progress class="widget-progress" value="{state["value"]}" max="{state["max"]}">'
+                f'{state["value"]}/{state["max"]}</progress>')
+    if name in SLIDER_MODELS:
+        return (f'<label class="widget-slider">{html.escape(state.get("description", ""))} '
+                f'<input type="range" disabled> <output>{state.get("value")}</output></label>')
+    if name == "PlayModel":
+        return ""  # a play button without a kernel plays nothing; live widgets get their own
+    return f'<div class="widget-html">[{html.escape(name)}: open the notebook to see it]</div>'
+
+
+def slider_values(control) -> tuple[list[float], int]:
+    """At most MAX_VALUES values across a slider's range, its default among them; and the default's index."""
+    log = type(control).__name__ == "FloatLogSlider"
+    lo, hi = control.min, control.max
+    default = math.log(control.value, control.base) if log else control.value
+    if isinstance(control.value, int):
+        grid = list(range(lo, hi + 1, control.step or 1))
+        if len(grid) > MAX_VALUES:
+            grid = sorted({int(round(v)) for v in np.linspace(lo, hi, MAX_VALUES)})
+    else:
+        count = int(round((hi - lo) / control.step)) + 1 if control.step else MAX_VALUES
+        grid = [float(v) for v in np.linspace(lo, hi, min(count, MAX_VALUES))]
+    nearest = min(range(len(grid)), key=lambda i: abs(grid[i] - default))
+    grid[nearest] = default
+    values = [control.base ** v for v in grid] if log else grid
+    return values, nearest
+
+
+def _label(control, value) -> str:
+    if isinstance(control.value, int):
+        return str(int(value))
+    fmt = getattr(control, "readout_format", ".2f") or ".2f"
+    return format(value, fmt)
+
+
+class FrameStore:
+    """PNG frames written once each into ``out/frames``, named by their content."""
+
+    def __init__(self, out: Path):
+        self.folder = out / "frames"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def add(self, png: bytes) -> str:
+        name = hashlib.sha256(png).hexdigest()[:16] + ".png"
+        path = self.folder / name
+        if not path.exists():
+            path.write_bytes(png)
+        self.count += 1
+        return f"frames/{name}"
+
+
+def frames_of(box, store: FrameStore) -> dict:
+    """Render a built widget over its sliders' values; return the table course.js plays."""
+    names = [n for n, c in box.controls.items() if hasattr(c, "min")]
+    controls = [box.controls[n] for n in names]
+    start = [c.value for c in controls]
+    values = [slider_values(c) for c in controls]
+    sliders = [{"label": c.description, "values": [_label(c, v) for v in vs], "default": d}
+               for c, (vs, d) in zip(controls, values)]
+    grid = bool(GRID_CLASSES & set(box._dom_classes)) and len(controls) == 2
+    if grid:
+        axes = [np.linspace(c.min, c.max, GRID).tolist() for c in controls]
+        for s, axis in zip(sliders, axes):
+            s["values"] = [_label(controls[0], v) for v in axis]
+            s["default"] = min(range(GRID), key=lambda i, s=s: abs(axis[i]))
+        frames = []
+        for a in axes[0]:
+            for b in axes[1]:
+                controls[0].value, controls[1].value = a, b
+                frames.append(store.add(box.image.value))
+    else:
+        frames = []
+        for i, (control, (vs, _)) in enumerate(zip(controls, values)):
+            row = []
+            for v in vs:
+                control.value = v
+                row.append(store.add(box.image.value))
+            control.value = start[i]
+            frames.append(row)
+    for control, value in zip(controls, start):
+        control.value = value
+    width = box.image.layout.width
+    return {"mode": "grid" if grid else "each", "sliders": sliders, "frames": frames, "width": width}
+
+
+def live_html(models: dict, model_id: str, table: dict) -> str:
+    """The saved widget with its sliders and image replaced by live ones driven by ``table``."""
+    ids = descendants(models, model_id)
+    slider_ids = [m for m in ids if models.get(m, {}).get("model_name") in SLIDER_MODELS]
+    image_ids = [m for m in ids if models.get(m, {}).get("model_name") == "ImageModel"]
+    live = {}
+    for k, (slider_id, slider) in enumerate(zip(slider_ids, table["sliders"])):
+        n = len(slider["values"]) - 1
+        live[slider_id] = (
+            f'<label class="live-slider">{html.escape(slider["label"])} '
+            f'<input type="range" min="0" max="{n}" step="1" value="{slider["default"]}" data-slider="{k}" '
+            f'aria-label="{html.escape(slider["label"])}"> <output>{html.escape(slider["values"][slider["default"]])}</output></label>')
+    if table["mode"] == "grid":
+        first = table["frames"][table["sliders"][0]["default"] * GRID + table["sliders"][1]["default"]]
+    else:
+        first = table["frames"][0][table["sliders"][0]["default"]]
+    style = f' style="width:{html.escape(table["width"])}"' if table["width"] else ""
+    live[image_ids[0]] = f'<img class="live-image" alt="widget image"{style} src="{first}">'
+    has_play = any(models.get(m, {}).get("model_name") == "PlayModel" for m in ids)
+    play = '<button type="button" class="live-play">&#9654; play</button>' if has_play else ""
+    note = f'<p class="live-note">{NOTE}</p>' if len(slider_ids) > 1 else (
+        '<p class="live-note">The frames were drawn when this page was built; the notebook draws any value.</p>')
+    data = html.escape(json.dumps(table), quote=True)
+    return (f'<div class="live-widget" data-frames="{data}">{play}'
+            f'{static_html(models, model_id, live)}{note}</div>')
+
+
+def course_builders(prefix: str):
+    """The widget builders of notebook ``prefix`` ("01", "A1", ...) listed by benchmarks/widget_latency.py."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import widget_latency
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return [(name, build) for notebook, name, build in widget_latency.widgets_of_the_course() if notebook == prefix]
+
+
+def start_where_saved(box, models: dict, model_id: str) -> None:
+    """Set the built widget's sliders to the values saved in the notebook, so the page starts where it did."""
+    saved = [models[m]["state"]["value"] for m in descendants(models, model_id)
+             if models.get(m, {}).get("model_name") in SLIDER_MODELS]
+    for control, value in zip([c for c in box.controls.values() if hasattr(c, "min")], saved):
+        control.value = value
+
+
+def box_signature(box) -> list[tuple]:
+    return [(c.description, c.min, c.max) for c in box.controls.values() if hasattr(c, "min")]
