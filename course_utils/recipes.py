@@ -111,3 +111,33 @@ GAN_RING = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e
 GAN_RING_PACKED = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5, pack=2)
 GAN_RING_INFO = GANRecipe(n_latent=2, n_hidden=128, steps=1500, batch_size=128, lr=1e-3, lr_d=3e-4, n_runs=5, n_code=8)
 DCGAN = GANRecipe(n_latent=64, n_hidden=32, steps=1200, batch_size=64, lr=1e-3)  # ~45-50 s CPU, 1 thread
+
+
+# ----------------------------------------------------------------------------
+# Notebook 07: a normalizing flow and diffusion models
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowRecipe(Recipe):
+    n_layers: int = 8  # affine couplings, masks alternating
+    n_hidden: int = 64
+
+
+@dataclass(frozen=True)
+class DiffusionRecipe(Recipe):
+    data: str = "ring"  # "ring" (notebook 06's 8 Gaussians) or "mnist" (the course's binary digits)
+    T: int = 100  # diffusion steps
+    schedule: str = "linear"
+    n_hidden: int = 128
+    n_layers: int = 3
+    n_points: int = 8000  # training points per run (ring)
+    n_runs: int = 1  # independent runs (ring: the 5 seeds of notebook 06)
+
+
+# RealNVP on the two moons, full-batch Adam like REALNADE_MOONS.
+FLOW_MOONS = FlowRecipe(n_layers=8, n_hidden=64, epochs=400, batch_size=1000, lr=5e-3)
+DDPM_RING = DiffusionRecipe(data="ring", T=100, schedule="cosine", n_hidden=128, n_layers=3, n_runs=5, epochs=150,
+                            batch_size=1024, lr=3e-3)
+DDPM_MNIST = DiffusionRecipe(data="mnist", T=100, schedule="cosine", n_hidden=512, n_layers=2, epochs=20, batch_size=128,
+                             lr=2e-3)

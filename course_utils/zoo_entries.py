@@ -10,7 +10,7 @@ is missing here. Models whose module has no ``build_from_recipe`` /
 from __future__ import annotations
 
 from .data import load_mnist, two_moons
-from .models import autoencoder, classifier, gan, nade, pixelcnn, vae
+from .models import autoencoder, classifier, diffusion, flow, gan, nade, pixelcnn, vae
 from .models.gan import builders as gan_builders, losses as gan_losses, networks as gan_networks, training as gan_training
 from . import training
 from .training import batches, fit
@@ -121,6 +121,11 @@ def train_gan_1d(recipe, progress: bool = True):
 _FIT = (fit, batches, training._batches, training._data)
 _VAE = (vae.VAE, vae._mlp, vae.reparameterize, vae.kl_normal_std, vae.negative_elbo,
         vae.build_from_recipe, vae.train_from_recipe, *_FIT)
+_FLOW = (flow.RealNVP, flow.AffineCoupling, flow._check_points, two_moons, flow.build_from_recipe,
+         flow.train_from_recipe, *_FIT)
+_DDPM = (diffusion.DDPM, diffusion.PointDenoiser, diffusion.DigitDenoiser, diffusion.beta_schedule,
+         diffusion.time_embedding, diffusion._ring_points, gan.ring_of_gaussians, gan.ToyData,
+         diffusion.build_from_recipe, diffusion.train_from_recipe, *_FIT)
 _GAN_LOOP = (gan.train_gan, gan_training.GANTrainConfig, gan_training._train_gan_loop, gan_training._data_stream,
              gan.discriminator_loss, gan.generator_loss, gan.info_loss, gan_losses._logits, gan_networks._Generator,
              gan_networks._real_batch, gan_networks._code, gan_networks._runs, gan_builders._init_rng)
@@ -156,4 +161,6 @@ def entries() -> dict[str, Entry]:
         "dcgan": Entry("DCGAN", gan.build_from_recipe, gan.train_from_recipe,
                        (gan.DCGAN, gan.DCGenerator, gan.DCDiscriminator, gan.build_from_recipe,
                         gan.train_from_recipe, *_GAN_LOOP)),
+        "flow_moons": Entry("FLOW_MOONS", flow.build_from_recipe, flow.train_from_recipe, _FLOW),
+        # "ddpm_ring" and "ddpm_mnist" (recipes DDPM_RING / DDPM_MNIST, reaches _DDPM) join once their weights ship.
     }

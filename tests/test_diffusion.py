@@ -1,0 +1,167 @@
+"""DDPM: the closed-form forward marginal, exact samplers under the optimal denoiser, the ELBO's weights, errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from course_utils import recipes
+from course_utils.models import diffusion
+
+
+class _Zero(nn.Module):
+    def forward(self, x, t):
+        return torch.zeros_like(x)
+
+
+class _OptimalGaussian(nn.Module):
+    """E[eps | x_t] when x_0 ~ N(m, s^2) in 1-D: sqrt(1 - ab)(x_t - sqrt(ab) m) / (ab s^2 + 1 - ab)."""
+
+    def __init__(self, alpha_bars, m, s):
+        super().__init__()
+        self.alpha_bars, self.m, self.s = alpha_bars.double(), m, s
+
+    def forward(self, x, t):
+        ab = self.alpha_bars[t][:, None].to(x)
+        return (1 - ab).sqrt() * (x - ab.sqrt() * self.m) / (ab * self.s**2 + 1 - ab)
+
+
+@pytest.mark.parametrize("schedule", ["linear", "cosine"])
+def test_q_sample_matches_simulating_the_chain_step_by_step(schedule):
+    ddpm = diffusion.DDPM(_Zero(), 2, T=40, schedule=schedule).double()
+    gen = torch.Generator().manual_seed(0)
+    n = 100_000
+    x0 = torch.tensor([[1.5, -0.5]], dtype=torch.float64).expand(n, 2)
+    x = x0.clone()
+    for step in range(1, ddpm.T + 1):
+        x = ddpm.alphas[step].sqrt() * x + ddpm.betas[step].sqrt() * torch.randn(x.shape, generator=gen, dtype=x.dtype)
+        if step in (1, 5, 20, 40):
+            closed = ddpm.q_sample(x0, step, generator=gen)
+            ab = ddpm.alpha_bars[step]
+            for draws in (x, closed):  # both against the formula; 5 standard errors
+                assert torch.allclose(draws.mean(0), ab.sqrt() * x0[0], atol=5 * (1 / n) ** 0.5)
+                assert torch.allclose(draws.var(0), (1 - ab).expand(2), rtol=5 * (2 / n) ** 0.5)
+
+
+def test_the_schedules_end_in_almost_pure_noise():
+    for kind in ("linear", "cosine"):
+        for T in (50, 100, 1000):
+            betas = diffusion.beta_schedule(T, kind)
+            assert betas.shape == (T + 1,) and betas[0] == 0 and (betas[1:] > 0).all()
+            assert torch.cumprod(1 - betas, 0)[-1] < 1e-3
+
+
+M, S = 1.5, 0.5
+
+
+def _optimal_ddpm(T):
+    ddpm = diffusion.DDPM(_Zero(), 1, T=T).double()
+    ddpm.denoiser = _OptimalGaussian(ddpm.alpha_bars, M, S)
+    return ddpm
+
+
+def test_ancestral_sampling_with_the_optimal_denoiser_returns_the_data_gaussian():
+    """T = 1000 steps, 20,000 samples: mean within 0.02 of 1.5 and std within 0.01 of 0.5."""
+    x = _optimal_ddpm(1000).sample(20_000, torch.Generator().manual_seed(0))
+    assert x.shape == (20_000, 1)
+    assert x.mean().item() == pytest.approx(M, abs=0.02)
+    assert x.std().item() == pytest.approx(S, abs=0.01)
+
+
+@pytest.mark.parametrize("eta, steps", [(0.0, 200), (1.0, 1000)])
+def test_ddim_with_the_optimal_denoiser_returns_the_data_gaussian(eta, steps):
+    """DDIM with 200 (eta = 0) or all 1000 (eta = 1) of T = 1000 steps, 20,000 samples: mean within 0.02 of 1.5
+    and std within 0.01 of 0.5.
+
+    DDIM is a first-order solver: with eta = 0 its std error shrinks about in proportion to 1 / steps
+    (0.13 at 10 steps, 0.026 at 50, 0.005 at 200 on this case), so the tolerance fixes the step count;
+    eta = 1 shrinks more at few steps (0.02 at 200) and is ancestral sampling at 1000."""
+    ddpm = _optimal_ddpm(1000)
+    x = ddpm.ddim_sample(20_000, steps=steps, generator=torch.Generator().manual_seed(0), eta=eta)
+    assert x.mean().item() == pytest.approx(M, abs=0.02)
+    assert x.std().item() == pytest.approx(S, abs=0.01)
+    if eta == 0:
+        errors = [abs(ddpm.ddim_sample(20_000, s, torch.Generator().manual_seed(0)).std().item() - S) for s in (10, 50)]
+        assert errors[0] > 3 * errors[1] > 3 * abs(x.std().item() - S)
+
+
+def test_ddim_with_eta_zero_is_deterministic_given_x_T():
+    ddpm = _optimal_ddpm(100)
+    a = ddpm.ddim_sample(5, 10, torch.Generator().manual_seed(3))
+    b = ddpm.ddim_sample(5, 10, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("variance", ["posterior", "beta"])
+def test_each_elbo_kl_term_is_the_weighted_noise_prediction_loss(variance):
+    """KL(q(x_{t-1}|x_t,x_0) || N(mu_theta, sigma_t^2 I)) = lambda_t ||eps - eps_hat||^2 + C_t, with
+    lambda_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - alpha_bar_t)) and C_t = 0 when sigma_t^2 = beta~_t."""
+    ddpm = diffusion.DDPM(_Zero(), 3, T=10, variance=variance).double()
+    gen = torch.Generator().manual_seed(1)
+    for step in range(2, ddpm.T + 1):
+        t = torch.full((4,), step, dtype=torch.long)
+        x0, eps, eps_hat = (torch.randn(4, 3, generator=gen, dtype=torch.float64) for _ in range(3))
+        xt = ddpm.q_sample(x0, t, eps)
+        q_mean, q_var = ddpm.posterior(x0, xt, t)
+        sigma2 = ddpm.sigma2[step]
+        q = torch.distributions.Normal(q_mean, q_var.sqrt().expand_as(q_mean))
+        p = torch.distributions.Normal(ddpm.p_mean(xt, t, eps_hat), sigma2.sqrt().expand_as(q_mean))
+        kl = torch.distributions.kl_divergence(q, p).sum(1)
+        beta, alpha, ab = ddpm.betas[step], ddpm.alphas[step], ddpm.alpha_bars[step]
+        weight = beta**2 / (2 * sigma2 * alpha * (1 - ab))
+        assert torch.allclose(ddpm.elbo_weight(t), weight.expand(4))
+        ratio = q_var[0, 0] / sigma2
+        constant = 3 * 0.5 * (ratio - 1 - ratio.log())
+        assert (constant == 0) == (variance == "posterior") or constant.abs() < 1e-6
+        expected = weight * ((eps - eps_hat) ** 2).sum(1) + constant
+        assert torch.allclose(kl, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_the_score_is_minus_eps_over_sigma_and_exact_for_gaussian_data():
+    ddpm = _optimal_ddpm(100)
+    x = torch.linspace(-2, 3, 7, dtype=torch.float64)[:, None]
+    for step in (1, 30, 100):
+        ab = ddpm.alpha_bars[step].double()
+        var = ab * S**2 + 1 - ab  # q_t = N(sqrt(ab) m, ab s^2 + 1 - ab)
+        exact = -(x - ab.sqrt() * M) / var
+        assert torch.allclose(ddpm.score(x, step), exact, atol=1e-5)
+
+
+def test_the_loss_is_zero_for_the_true_noise_and_positive_otherwise():
+    ddpm = diffusion.DDPM(_Zero(), 2, T=20)
+    torch.manual_seed(0)
+    assert ddpm.loss(torch.randn(5000, 2)).item() == pytest.approx(1.0, abs=0.05)  # E||eps||^2 / d
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda d: d.q_sample([[0.0, 0.0]], 1), TypeError, "floating-point torch.Tensor"),
+        (lambda d: d.q_sample(torch.zeros(3, 5), 1), ValueError, r"shape \(batch, 2\)"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), 0), ValueError, r"t in 1..20"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), 21), ValueError, r"t in 1..20"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), torch.ones(3)), TypeError, "long tensor"),
+        (lambda d: d.sample(0), ValueError, "expects n a positive int"),
+        (lambda d: d.ddim_sample(4, 21), ValueError, "at most T = 20"),
+        (lambda d: d.ddim_sample(4, 5, generator=1), TypeError, "generator must be a torch.Generator"),
+    ],
+)
+def test_bad_inputs_get_clear_errors(call, error, words):
+    with pytest.raises(error, match=words):
+        call(diffusion.DDPM(_Zero(), 2, T=20))
+
+
+def test_bad_schedules_and_variances_get_clear_errors():
+    with pytest.raises(ValueError, match="'linear' or 'cosine'"):
+        diffusion.beta_schedule(10, "quadratic")
+    with pytest.raises(ValueError, match="'posterior' or 'beta'"):
+        diffusion.DDPM(_Zero(), 2, T=10, variance="learned")
+
+
+def test_the_ring_recipe_trains_every_run():
+    recipe = recipes.DDPM_RING.replace(epochs=1, n_points=512, n_runs=2)
+    model, history = diffusion.train_from_recipe(recipe, progress=False)
+    assert len(model) == 2 and len(history["train_loss"]) == 2
+    x = model[0].ddim_sample(10, 5, torch.Generator().manual_seed(0))
+    assert x.shape == (10, 2) and torch.isfinite(x).all()
