@@ -19,6 +19,23 @@ REPO_URL: str | None = None
 #: Where the course is cloned inside a Colab runtime.
 CHECKOUT = Path("/content/dgm-course")
 
+#: The first lines of every notebook's set-up cell (kept identical by tests/test_colab.py). On a
+#: fresh Colab runtime ``course_utils`` cannot be imported yet, so this branch clones the course
+#: first; anywhere else (or once the course is importable) it does nothing. Its URL must equal
+#: ``REPO_URL``.
+SETUP_CELL_BRANCH = """\
+import importlib.util
+import subprocess
+import sys
+
+if "google.colab" in sys.modules and importlib.util.find_spec("course_utils") is None:  # on Colab only
+    COURSE_URL = None  # the course's public git repository, once it has one (= course_utils.colab.REPO_URL)
+    if COURSE_URL is None:
+        raise RuntimeError("Colab: the course has no public URL yet; see 'Google Colab' in README.md to upload it.")
+    subprocess.run(["git", "clone", "-q", "--depth", "1", COURSE_URL, "/content/dgm-course"], check=True)
+    sys.path.insert(0, "/content/dgm-course")
+"""
+
 NO_URL_MESSAGE = (
     "course_utils.setup: this notebook runs on Google Colab, but the course has no public repository URL "
     "yet (course_utils.colab.REPO_URL is None), so it cannot fetch the course's data and code by itself. "

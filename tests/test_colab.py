@@ -114,3 +114,68 @@ def test_setup_sets_live_mode_and_threads_and_refuses_bad_threads(monkeypatch):
     finally:
         zoo.set_live(False)
         torch.set_num_threads(before)
+
+
+# --- the branch at the top of every notebook's set-up cell (runs before course_utils can be imported) ---
+
+def setup_cells():
+    import json
+
+    from paths import ROOT
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        yield path.name, next(src for src in code if "course_utils.setup(" in src)
+
+
+def test_every_setup_cell_opens_with_the_one_colab_branch_and_its_url_is_repo_url():
+    cells = dict(setup_cells())
+    assert len(cells) >= 7
+    for name, source in cells.items():
+        assert source.startswith(colab.SETUP_CELL_BRANCH), f"{name}: the set-up cell must open with colab.SETUP_CELL_BRANCH"
+    namespace = {}
+    exec(colab.SETUP_CELL_BRANCH.split("\nif ")[0], namespace)  # the imports only
+    url_line = next(line for line in colab.SETUP_CELL_BRANCH.splitlines() if "COURSE_URL =" in line)
+    assert eval(url_line.split("=", 1)[1].split("#")[0]) == colab.REPO_URL
+
+
+REAL_FIND_SPEC = __import__("importlib.util").util.find_spec
+
+
+def run_branch(monkeypatch, *, on_colab, importable, url=None):
+    """Execute the set-up cell's branch with Colab and the import state faked; return the commands it ran."""
+    import importlib.util
+    import subprocess
+
+    commands = []
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    if on_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", COLAB["google.colab"])
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: REAL_FIND_SPEC(name, *a) if importable or name != "course_utils" else None
+    )
+    monkeypatch.setattr(subprocess, "run", lambda command, check: commands.append(command))
+    source = colab.SETUP_CELL_BRANCH
+    if url is not None:
+        source = source.replace("COURSE_URL = None", f"COURSE_URL = {url!r}")
+    exec(source, {})
+    return commands
+
+
+def test_the_setup_branch_does_nothing_off_colab_or_once_the_course_is_importable(monkeypatch):
+    path = list(sys.path)
+    assert run_branch(monkeypatch, on_colab=False, importable=False) == []
+    assert run_branch(monkeypatch, on_colab=True, importable=True) == []
+    assert sys.path == path
+
+
+def test_the_setup_branch_on_a_fresh_colab_runtime(monkeypatch):
+    with pytest.raises(RuntimeError, match="no public URL yet; see 'Google Colab' in README.md"):
+        run_branch(monkeypatch, on_colab=True, importable=False)
+    url = "https://example.invalid/course.git"
+    commands = run_branch(monkeypatch, on_colab=True, importable=False, url=url)
+    assert commands == [["git", "clone", "-q", "--depth", "1", url, "/content/dgm-course"]]
+    assert sys.path[0] == "/content/dgm-course" == str(colab.CHECKOUT)
