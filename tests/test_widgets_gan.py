@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -65,12 +64,11 @@ def test_replay_rejects_foreign_snapshots():
         gw.Replay1D.from_snapshots([(0, {"generator": {}})], GRID, np.ones_like(GRID))
 
 
-def test_replay_render_is_fast(replay):
-    gw.render_replay(replay, 1)
-    start = time.process_time()
-    for i in range(10):
-        gw.render_replay(replay, i % 3)
-    assert (time.process_time() - start) / 10 < 0.25  # generous: the benchmark measures it properly
+def test_replay_render_is_a_function_of_the_step(replay):
+    # No timed test here: benchmarks/widget_latency.py measures speed, in reference units.
+    frames = [gw.render_replay(replay, i % 3) for i in range(6)]
+    assert frames[:3] == frames[3:], "the same step must draw the same picture, whatever was drawn before"
+    assert len(set(frames[:3])) == 3
 
 
 def test_code_explorer():
