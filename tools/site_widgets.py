@@ -143,6 +143,11 @@ class FrameStore:
         return f"frames/{name}"
 
 
+def _frame(box) -> bytes:
+    """The picture a static page shows for the box's current values (its title drawn in, see slider_image)."""
+    return box.frame() if hasattr(box, "frame") else box.image.value
+
+
 def frames_of(box, store: FrameStore) -> dict:
     """Render a built widget over its sliders' values; return the table course.js plays."""
     names = [n for n, c in box.controls.items() if hasattr(c, "min")]
@@ -161,14 +166,14 @@ def frames_of(box, store: FrameStore) -> dict:
         for a in axes[0]:
             for b in axes[1]:
                 controls[0].value, controls[1].value = a, b
-                frames.append(store.add(box.image.value))
+                frames.append(store.add(_frame(box)))
     else:
         frames = []
         for i, (control, (vs, _)) in enumerate(zip(controls, values)):
             row = []
             for v in vs:
                 control.value = v
-                row.append(store.add(box.image.value))
+                row.append(store.add(_frame(box)))
             control.value = start[i]
             frames.append(row)
     for control, value in zip(controls, start):

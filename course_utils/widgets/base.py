@@ -7,6 +7,7 @@ so a move answers without building a new figure or output area.
 
 from __future__ import annotations
 
+import html
 import weakref
 from collections import OrderedDict
 from typing import Any, Callable, Hashable
@@ -67,33 +68,54 @@ def slider_image(
     width: int | None = None,
     caption: str | None = None,
     css_class: str | None = None,
+    status: Callable[..., str] | None = None,
 ) -> widgets.VBox:
     """A box of ``controls`` above an image that shows ``render(**values)``.
 
-    The returned box has ``.image`` (the Image widget), ``.controls`` (the dict)
-    and ``.update()`` (redraw now), so tests can move a slider and read the bytes.
-    ``css_class`` tags the box in the page, so a browser test can find it.
+    The returned box has ``.image`` (the Image widget), ``.controls`` (the dict),
+    ``.update()`` (redraw now) and ``.frame()`` (the PNG a static page shows for the
+    current values), so tests can move a slider and read the bytes. ``css_class``
+    tags the box in the page, so a browser test can find it.
+
+    ``status(**values) -> str``: a line of text that changes with every move (a
+    title with numbers). Drawing text into the figure is the dearest part of a
+    redraw (its glyphs are rasterized anew each time), so with ``status`` the
+    widget shows it as an HTML line above the image and draws
+    ``render(**values, title=False)``; ``.frame()`` still gives ``render(**values)``,
+    the picture with its title.
     """
     for name, control in controls.items():
         if not hasattr(control, "value"):
             raise TypeError(f"slider_image: control {name!r} must be an ipywidgets value widget; got {control!r}")
-    image = widgets.Image(format="png", value=render(**{k: c.value for k, c in controls.items()}))
+    def values() -> dict:
+        return {k: c.value for k, c in controls.items()}
+
+    draw = render if status is None else (lambda **v: render(**v, title=False))
+    line = None if status is None else widgets.HTML(_status_html(status(**values())))
+    image = widgets.Image(format="png", value=draw(**values()))
     if width is not None:
         image.layout.width = f"{width}px"
 
     def update(change=None) -> None:
-        image.value = render(**{k: c.value for k, c in controls.items()})
+        image.value = draw(**values())
+        if line is not None:
+            line.value = _status_html(status(**values()))
 
     for control in controls.values():
         control.observe(update, names="value")
-    children = [*controls.values(), image]
+    children = [*controls.values(), *([line] if line is not None else []), image]
     if caption:
         children.insert(0, widgets.HTML(caption))
     box = widgets.VBox(children)
     if css_class:
         box.add_class(css_class)
-    box.image, box.controls, box.update = image, controls, update
+    box.image, box.controls, box.update, box.status = image, controls, update, line
+    box.frame = lambda: render(**values())
     return box
+
+
+def _status_html(text: str) -> str:
+    return f'<span style="font-size: 0.9em">{html.escape(text)}</span>'
 
 
 class BlitFigure:

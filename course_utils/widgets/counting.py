@@ -25,7 +25,7 @@ from ..plotting import COLORS
 from .. import validation as V
 from .base import FIGURES, BlitFigure, slider_image
 
-__all__ = ["N_IMAGES", "log10_counts", "render_counts", "counting_widget"]
+__all__ = ["N_IMAGES", "log10_counts", "counts_title", "render_counts", "counting_widget"]
 
 #: Training images in ``load_mnist()``; the data curve is N_IMAGES · n observed values.
 N_IMAGES = 4_000
@@ -124,8 +124,15 @@ def _octave_end(value: int, cap: int | None = None) -> int:
     return min(end, cap) if cap is not None else end
 
 
-def render_counts(n_max: int = 784, k: int = 2, order: int = 1) -> bytes:
-    """PNG of the parameter counts for n = 1..n_max pixels with k values each."""
+def counts_title(n_max: int = 784, k: int = 2, order: int = 1) -> str:
+    """The plot's title: the three exact counts at n = n_max."""
+    n, k, order = int(n_max), int(k), int(order)
+    return (f"n = {n:,}, k = {k}: joint {_short(joint_params(n, k))}, "
+            f"AR-{order} {_short(markov_params(n, k, order))}, independent {_short(independent_params(n, k))}")
+
+
+def render_counts(n_max: int = 784, k: int = 2, order: int = 1, title: bool = True) -> bytes:
+    """PNG of the parameter counts for n = 1..n_max pixels with k values each (``title``: draw ``counts_title``)."""
     curves = log10_counts(n_max, k, order)
     figure = _figure()
     n, k, order = int(n_max), int(k), int(order)
@@ -140,10 +147,7 @@ def render_counts(n_max: int = 784, k: int = 2, order: int = 1) -> bytes:
 
     for name in _CURVES:
         figure.lines[name].set_data(curves["n"], _finite(curves[name]))
-    figure.title.set_text(
-        f"n = {n:,}, k = {k}: joint {_short(joint_params(n, k))}, "
-        f"AR-{order} {_short(markov_params(n, k, order))}, independent {_short(independent_params(n, k))}"
-    )
+    figure.title.set_text(counts_title(n, k, order) if title else "")
     return figure.render(limits=(x_end, k_end), set_limits=set_limits)
 
 
@@ -154,5 +158,5 @@ def counting_widget(n_max: int = 784, k: int = 2, order: int = 1) -> widgets.VBo
         "k": widgets.IntSlider(value=k, min=2, max=256, description="values k"),
         "order": widgets.IntSlider(value=order, min=0, max=16, description="order"),
     }
-    return slider_image(render_counts, controls,
+    return slider_image(render_counts, controls, status=counts_title,
                         caption="Free parameters of a distribution over n pixels (log scale)<br>" + _key_html())

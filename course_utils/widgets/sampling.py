@@ -15,7 +15,8 @@ the title gives the current pixel's p(x_i = 1 | x_<i). It keeps one blitting
 figure per image shape (``base.BlitFigure``): titles, colour bar and frames are
 drawn once, a move redraws only the two images, the marker and the title.
 ``sampling_slider`` wires an ``IntSlider`` (and a play button) to it with
-``slider_image``.
+``slider_image``, the title (``sampling_title``) shown as a line of HTML so that a
+move rasterizes no text.
 """
 
 from __future__ import annotations
@@ -129,8 +130,18 @@ def sampling_frame(trace: SamplingTrace, step: int) -> tuple[np.ndarray, np.ndar
     return rgb.reshape(h, w, 3), prob_map.reshape(h, w)
 
 
-def render_sampling_step(trace: SamplingTrace, step: int) -> bytes:
-    """PNG of the sampler after ``step`` of the D pixels (0 = nothing drawn, D = done)."""
+def sampling_title(trace: SamplingTrace, step: int) -> str:
+    """What ``step`` does: the pixel drawn, the conditional it was drawn from and the value drawn."""
+    d, w = len(trace.order), trace.shape[1]
+    if step >= d:
+        return f"done: all {d} pixels drawn"
+    j = int(trace.order[step])
+    r, c = divmod(j, w)
+    return f"step {step + 1}/{d}: pixel (row {r}, col {c}), p(x_i = 1 | x_<i) = {trace.p[j]:.2f} -> drew {int(trace.x[j])}"
+
+
+def render_sampling_step(trace: SamplingTrace, step: int, title: bool = True) -> bytes:
+    """PNG of the sampler after ``step`` of the D pixels (0 = nothing drawn, D = done); ``title``: draw ``sampling_title``."""
     if not isinstance(trace, SamplingTrace):
         V.fail("render_sampling_step", "trace", "a SamplingTrace (from sampling_trace)", V.type_name(trace), TypeError)
     rgb, prob_map = sampling_frame(trace, step)
@@ -142,13 +153,9 @@ def render_sampling_step(trace: SamplingTrace, step: int) -> bytes:
         j = int(trace.order[step])
         r, c = divmod(j, w)
         canvas.marker.set_data([c], [r])
-        canvas.title.set_text(
-            f"step {step + 1}/{d}: pixel (row {r}, col {c}), p(x_i = 1 | x_<i) = {trace.p[j]:.2f}"
-            f" -> drew {int(trace.x[j])}"
-        )
     else:
         canvas.marker.set_data([], [])
-        canvas.title.set_text(f"done: all {d} pixels drawn")
+    canvas.title.set_text(sampling_title(trace, step) if title else "")
     return canvas.render()
 
 
@@ -160,6 +167,7 @@ def sampling_slider(trace: SamplingTrace, step: int = 0, play: bool = True) -> w
                                continuous_update=True, style={"description_width": "initial"},
                                layout=widgets.Layout(width="420px"))
     box = slider_image(functools.partial(render_sampling_step, trace), {"step": slider},
+                       status=functools.partial(sampling_title, trace),
                        caption="Move the slider (or press play) to watch the image being drawn in the model's order.")
     if play:
         player = widgets.Play(value=step, min=0, max=d, step=4, interval=60, description="play")
