@@ -210,3 +210,25 @@ def test_describe_reads_objectives_and_time():
     entry = make_site.describe(nb, ROOT / "notebooks" / "09_x.ipynb")
     assert entry["title"] == "09 · Title" and entry["summary"] == "Why it matters."
     assert entry["objectives"] == ["one $x$ continued", "two"] and entry["minutes"] == 45
+
+
+def test_a_status_line_is_drawn_into_the_frames_and_left_out_of_the_page(tmp_path):
+    """slider_image(status=...) shows a changing title as HTML in the notebook; a static page has no kernel
+    to update it, so its frames are render(**values) with the title and the saved line is dropped."""
+    from course_utils.widgets.base import slider_image
+
+    def render(a, title=True):
+        return _render(a, 1.0 if title else 0.0)
+
+    box = slider_image(render, {"a": widgets.IntSlider(value=3, min=0, max=5)}, status=lambda a: f"a is {a}")
+    assert _read_bytes(box.image.value) == (3, 0.0) and "a is 3" in box.status.value
+    table = site_widgets.frames_of(box, site_widgets.FrameStore(tmp_path))
+    assert [_read(tmp_path / f) for f in table["frames"][0]] == [(a, 1.0) for a in range(6)]
+    models = {"s": {"model_name": "HTMLModel", "state": {"value": box.status.value, "_dom_classes": ["slider-status"]}},
+              "h": {"model_name": "HTMLModel", "state": {"value": "a caption"}}}
+    assert site_widgets.static_html(models, "s") == ""
+    assert "a caption" in site_widgets.static_html(models, "h")
+
+
+def _read_bytes(png):
+    return _read(io.BytesIO(png))

@@ -30,6 +30,8 @@ MAX_VALUES = 41
 GRID = 21
 #: Widgets whose two sliders are explored jointly, on a GRID x GRID grid (by their CSS class).
 GRID_CLASSES = {"latent-explorer"}
+#: The CSS class of a slider's status line (``slider_image(status=...)``), left out of static pages.
+STATUS_CLASS = "slider-status"
 NOTE = ("On this page each slider moves on its own (the others go back to their defaults); "
         "in the notebook the sliders combine freely and take any value.")
 
@@ -86,6 +88,8 @@ def static_html(models: dict, model_id: str, live: dict | None = None) -> str:
         inner = "".join(static_html(models, _ref(c), live) for c in state.get("children", []))
         return f'<div class="{html.escape(classes)}">{inner}</div>'
     if name in ("HTMLModel", "LabelModel"):
+        if STATUS_CLASS in state.get("_dom_classes", []):
+            return ""  # a slider's changing title: the frames have it drawn in
         value = state.get("value", "") if name == "HTMLModel" else html.escape(state.get("value", ""))
         return f'<div class="widget-html">{value}</div>'
     if name == "ImageModel":

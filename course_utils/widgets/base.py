@@ -91,7 +91,10 @@ def slider_image(
         return {k: c.value for k, c in controls.items()}
 
     draw = render if status is None else (lambda **v: render(**v, title=False))
-    line = None if status is None else widgets.HTML(_status_html(status(**values())))
+    line = None
+    if status is not None:
+        line = widgets.HTML(_status_html(status(**values())))
+        line.add_class("slider-status")  # tools/site_widgets.STATUS_CLASS: static pages draw it into the frames
     image = widgets.Image(format="png", value=draw(**values()))
     if width is not None:
         image.layout.width = f"{width}px"
