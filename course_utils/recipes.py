@@ -54,6 +54,7 @@ class VAERecipe(Recipe):
     n_hidden: int = 256
     n_layers: int = 1
     likelihood: str = "bernoulli"
+    obs_std: float = 1.0  # sigma of a Gaussian decoder N(mean, sigma² I); a Bernoulli decoder ignores it
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,26 @@ AUTOENCODER = AutoencoderRecipe(n_latent=20, n_hidden=256, epochs=20, lr=1e-3)
 VAE_GAUSSIAN = VAERecipe(seed=1, n_latent=20, n_hidden=256, n_layers=1, likelihood="gaussian", epochs=15)
 VAE_2D = VAERecipe(n_latent=2, n_hidden=256, n_layers=2, epochs=60)  # about 20 s of CPU time, one thread
 VAE_20D = VAERecipe(n_latent=20, n_hidden=512, n_layers=1, epochs=40)  # about 17 s of CPU time, one thread
+
+# Notebook 05, Section 9: VAE_GAUSSIAN with other decoder widths sigma. -ELBO weights the squared error by
+# 1/(2 sigma²): relative to sigma = 1 this is a beta-VAE with beta = sigma² (VAE_GAUSSIAN is sigma = 1).
+VAE_SIGMA_0_2 = VAE_GAUSSIAN.replace(obs_std=0.2)
+VAE_SIGMA_0_5 = VAE_GAUSSIAN.replace(obs_std=0.5)
+
+
+@dataclass(frozen=True)
+class AAERecipe(Recipe):
+    n_latent: int = 2
+    n_hidden: int = 256  # encoder and decoder: one hidden layer each
+    n_hidden_d: int = 64  # the discriminator on codes: two hidden layers
+    lr_d: float = 1e-3
+    n_modes: int = 10  # the prior: n_modes Gaussians of std `std` on a circle of `radius`
+    radius: float = 2.0
+    std: float = 0.3
+
+
+# Notebook 05, Section 13: an adversarial autoencoder with a ring prior it only samples.
+AAE = AAERecipe(epochs=15, batch_size=100, lr=1e-3)
 
 # Notebook 06.
 GAN_1D = GANRecipe(n_latent=4, n_hidden=32, steps=2000, batch_size=128, lr=1e-3)  # ~3 s CPU, 1 thread

@@ -10,7 +10,7 @@ is missing here. Models whose module has no ``build_from_recipe`` /
 from __future__ import annotations
 
 from .data import load_mnist, two_moons
-from .models import autoencoder, classifier, diffusion, flow, gan, nade, pixelcnn, vae
+from .models import aae, autoencoder, classifier, diffusion, flow, gan, nade, pixelcnn, vae
 from .models.gan import builders as gan_builders, losses as gan_losses, networks as gan_networks, training as gan_training
 from . import training
 from .training import batches, fit
@@ -151,6 +151,13 @@ def entries() -> dict[str, Entry]:
         "vae_2d": Entry("VAE_2D", vae.build_from_recipe, vae.train_from_recipe, _VAE),
         "vae_20d": Entry("VAE_20D", vae.build_from_recipe, vae.train_from_recipe, _VAE),
         "vae_gaussian": Entry("VAE_GAUSSIAN", vae.build_from_recipe, vae.train_from_recipe, _VAE),
+        "vae_sigma_0_2": Entry("VAE_SIGMA_0_2", vae.build_from_recipe, vae.train_from_recipe, _VAE),
+        "vae_sigma_0_5": Entry("VAE_SIGMA_0_5", vae.build_from_recipe, vae.train_from_recipe, _VAE),
+        "aae": Entry("AAE", aae.build_from_recipe, aae.train_from_recipe,
+                     (aae.AdversarialAutoencoder, aae._mlp, aae.ring_prior, aae._reconstruction_loss,
+                      aae._discriminator_loss, aae._encoder_loss, aae.train_aae, aae.build_from_recipe,
+                      aae.train_from_recipe, gan.ring_of_gaussians, gan.ToyData, gan.discriminator_loss,
+                      gan.generator_loss, gan_losses._logits, batches, training._batches)),
         "gan_1d": Entry("GAN_1D", build_gan_1d, train_gan_1d,
                         (*_TOY_GAN, gan.two_gaussians_1d, gan.density_snapshot_1d, two_gaussians,
                          build_gan_1d, train_gan_1d)),

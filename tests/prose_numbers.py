@@ -49,7 +49,7 @@ _NUMBER = re.compile(
     r"(?:\s+(?P<scale>thousand|million|billion)\b)?"
 )
 _OUTPUT_NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?P<pct>%)?|(?<![\w\d])\.\d+")
-_YEAR = re.compile(r"^(1[89]\d\d|20[0-4]\d)$")
+_YEAR = re.compile(r"^(1[89]\d\d|20[0-4]\d)\Z")
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def prose_numbers(markdown: str) -> list[ProseNumber]:
         if m.group("power"):
             continue
         before = text[: m.start()]
-        if re.search(r"[A-Za-z_\d]-?$|[\d.]$", before) or re.match(r"[A-Za-z_]", text[m.end():m.end() + 1]):
+        if re.search(r"[A-Za-z_\d]-?\Z|[\d.]\Z", before) or re.match(r"[A-Za-z_]", text[m.end():m.end() + 1]):
             continue  # part of a word or identifier: float32, AR-10, x1, 2nd
         mantissa = m.group("num")
         exponent = int(m.group("exp1") or m.group("exp2") or 0)

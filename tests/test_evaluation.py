@@ -173,3 +173,60 @@ def test_auroc_agrees_with_scikit_learn_ties_included():
     assert auroc([2.0, 3.0], [0.0, 1.0]) == 1.0 and auroc([1.0], [1.0]) == 0.5
     with pytest.raises(ValueError, match="scores_anomalous"):
         auroc([1.0], [])
+
+
+# ----------------------------------------------------------------------------
+# Energy distance
+# ----------------------------------------------------------------------------
+
+
+def _energy_brute_force(x, y) -> float:
+    """2 E|X - Y| - E|X - X'| - E|Y - Y'| by a loop over every pair (math.dist)."""
+    import math as _math
+
+    def mean(a, b):
+        return sum(_math.dist(p, q) for p in a for q in b) / (len(a) * len(b))
+
+    x, y = x.tolist(), y.tolist()
+    return 2 * mean(x, y) - mean(x, x) - mean(y, y)
+
+
+@pytest.mark.parametrize("d", [1, 2, 5])
+def test_energy_distance_matches_brute_force(d):
+    from course_utils.evaluation import energy_distance
+
+    rng = np.random.default_rng(d)
+    x, y = rng.normal(size=(37, d)), rng.normal(0.3, 1.5, size=(23, d))
+    assert energy_distance(x, y) == pytest.approx(_energy_brute_force(x, y), rel=1e-9, abs=1e-12)
+    assert energy_distance(torch.tensor(x), torch.tensor(y)) == pytest.approx(energy_distance(y, x), rel=1e-12)
+
+
+def test_energy_distance_in_one_dimension_is_twice_cramers_distance():
+    """In 1-D, D² = 2 ∫ (F_x - F_y)² dt for the two empirical CDFs, integrated exactly between the points."""
+    from course_utils.evaluation import energy_distance
+
+    rng = np.random.default_rng(0)
+    x, y = rng.exponential(size=41), rng.normal(1.0, 0.5, size=29)
+    points = np.sort(np.concatenate([x, y]))
+    f_x = np.searchsorted(np.sort(x), points[:-1], side="right") / len(x)
+    f_y = np.searchsorted(np.sort(y), points[:-1], side="right") / len(y)
+    cramer = float(((f_x - f_y) ** 2 * np.diff(points)).sum())
+    assert energy_distance(x[:, None], y[:, None]) == pytest.approx(2 * cramer, rel=1e-9)
+
+
+def test_energy_distance_is_zero_for_the_same_points_and_grows_with_a_shift():
+    from course_utils.evaluation import energy_distance
+
+    x = np.random.default_rng(1).normal(size=(2500, 2))  # more rows than one block of 1,000
+    assert energy_distance(x, x[::-1]) == pytest.approx(0.0, abs=1e-9)
+    shifts = [energy_distance(x, x + [s, 0.0]) for s in (0.1, 0.5, 2.0)]
+    assert 0 < shifts[0] < shifts[1] < shifts[2]
+
+
+def test_energy_distance_refuses_mismatched_points():
+    from course_utils.evaluation import energy_distance
+
+    with pytest.raises(ValueError, match="y"):
+        energy_distance(np.zeros((3, 2)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="x"):
+        energy_distance(np.zeros(3), np.zeros((3, 1)))

@@ -197,6 +197,8 @@ def test_the_prose_number_check_catches_a_planted_number():
     assert unbacked_numbers(honest) == []
     planted = _markdown_notebook("NADE beats the Markov model by 38.7 nats.", printed=printed)
     assert unbacked_numbers(planted) == [(0, "38.7")]
+    at_line_start = _markdown_notebook("NADE beats the Markov model by\n38.7 nats.", printed=printed)
+    assert unbacked_numbers(at_line_start) == [(0, "38.7")]  # "$" would match before the newline and skip it
     wrong_precision = _markdown_notebook("NADE scores 90.8 nats.", printed=printed)
     assert unbacked_numbers(wrong_precision) == [(0, "90.8")]
     uncited_year = _markdown_notebook("As shown in 2013, ...", printed=printed)

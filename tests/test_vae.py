@@ -261,6 +261,26 @@ def test_build_from_recipe_matches_the_recipes():
     assert recipes.VAE_2D.n_latent == 2 and recipes.VAE_20D.n_latent == 20
 
 
+def test_the_sigma_recipes_differ_from_vae_gaussian_only_in_the_decoder_width():
+    sweep = {1.0: recipes.VAE_GAUSSIAN, 0.5: recipes.VAE_SIGMA_0_5, 0.2: recipes.VAE_SIGMA_0_2}
+    for sigma, recipe in sweep.items():
+        model = vae.build_from_recipe(recipe)
+        assert model.obs_std == sigma and model.likelihood == "gaussian"
+        assert recipe.replace(obs_std=1.0) == recipes.VAE_GAUSSIAN
+        x, mean = torch.rand(3, 784), torch.rand(3, 784)
+        torch.testing.assert_close(model.log_px_given_z(x, mean),
+                                   torch.distributions.Normal(mean, sigma).log_prob(x).sum(-1))
+
+
+def test_the_decoder_width_weights_the_squared_error_by_one_over_two_sigma_squared():
+    """-log N(x; m, s² I) = ||x - m||² / (2 s²) + D/2 log(2π s²): s² is a β in front of the KL (up to a constant)."""
+    x, mean = torch.rand(5, 6, dtype=torch.float64), torch.rand(5, 6, dtype=torch.float64)
+    nll = {s: -VAE(6, 2, 4, "gaussian", obs_std=s).double().log_px_given_z(x, mean) for s in (0.2, 0.5, 1.0)}
+    squared = ((x - mean) ** 2).sum(-1)
+    for s, value in nll.items():
+        torch.testing.assert_close(value - 3 * math.log(2 * math.pi * s**2), squared / (2 * s**2))
+
+
 @pytest.mark.slow
 def test_training_a_few_epochs_raises_the_elbo_deterministically():
     from dataclasses import replace

@@ -7,6 +7,7 @@
 ``gmm``          ``GMM`` and ``fit_gmm``: a mixture fitted by EM
 ``vae``          ``VAE``: the ELBO and importance-weighted estimates
 ``autoencoder``  ``Autoencoder``: a plain (not generative) autoencoder
+``aae``          ``AdversarialAutoencoder``: a GAN on the codes, a sampled prior
 ``gan``          generators, discriminators, losses, training and theory
 ``classifier``   ``DigitClassifier``: the yardstick of sample scores
 ``contract``     the model contract (``typing.Protocol`` per family)
@@ -26,7 +27,8 @@ from typing import Callable
 
 import torch
 
-from . import autoencoder, baselines, classifier, contract, gan, gmm, nade, pixelcnn, vae
+from . import aae, autoencoder, baselines, classifier, contract, gan, gmm, nade, pixelcnn, vae
+from .aae import AdversarialAutoencoder
 from .autoencoder import Autoencoder
 from .baselines import IndependentBernoulli, MarkovBernoulli
 from .classifier import DigitClassifier
@@ -38,7 +40,7 @@ from .vae import VAE
 
 __all__ = [
     "IndependentBernoulli", "MarkovBernoulli", "NADE", "RealNADE", "PixelCNN", "MaskedConv2d", "GMM", "fit_gmm",
-    "VAE", "Autoencoder", "DigitClassifier", "MLPGenerator", "MLPDiscriminator", "DCGenerator", "DCDiscriminator",
+    "VAE", "Autoencoder", "AdversarialAutoencoder", "DigitClassifier", "MLPGenerator", "MLPDiscriminator", "DCGenerator", "DCDiscriminator",
     "DCGAN", "REGISTRY", "ModelEntry", "register", "EXACT_BINARY", "EXACT_CONTINUOUS", "BOUND_ONLY", "IMPLICIT",
 ]
 
@@ -102,6 +104,7 @@ register("real_nade", EXACT_CONTINUOUS, _seeded(lambda: RealNADE(2, 4, n_compone
 register("gmm", EXACT_CONTINUOUS, lambda: fit_gmm(torch.randn(60, 2, generator=torch.Generator().manual_seed(0)) * 0.7, 2,
                                                    n_iter=5, generator=torch.Generator().manual_seed(1)))
 register("vae", BOUND_ONLY, _seeded(lambda: VAE(5, 2, 6)), values="unit")
+register("aae", IMPLICIT, _seeded(lambda: AdversarialAutoencoder(5, 2, 6, 4)))
 register("mlp_generator", IMPLICIT, _seeded(lambda: MLPGenerator(2, 2, 8, 1)), values="real")
 register("dc_generator", IMPLICIT, _seeded(lambda: DCGenerator(4, 2)), values="unit")
 register("dcgan", IMPLICIT, _seeded(lambda: DCGAN(4, 2)), values="unit")

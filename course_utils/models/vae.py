@@ -264,13 +264,14 @@ class VAE(nn.Module):
 
 
 def build_from_recipe(recipe) -> VAE:
-    """An untrained VAE with the architecture of ``recipe`` (``recipes.VAE_2D`` / ``VAE_20D``)."""
+    """An untrained VAE with the architecture and decoder width ``obs_std`` of ``recipe`` (``recipes.VAE_2D`` ...)."""
     return VAE(
         784,
         recipe.n_latent,
         recipe.n_hidden,
         recipe.likelihood,
         n_layers=recipe.n_layers,
+        obs_std=recipe.obs_std,
     )
 
 
