@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import validation as V
+from ..i18n import tr
 from ..plotting import rgb_to_png
 
 
@@ -77,6 +78,7 @@ def slider_image(
     for name, control in controls.items():
         if not hasattr(control, "value"):
             raise TypeError(f"slider_image: control {name!r} must be an ipywidgets value widget; got {control!r}")
+        control.description = tr(control.description)
     image = widgets.Image(format="png", value=render(**{k: c.value for k, c in controls.items()}))
     if width is not None:
         image.layout.width = f"{width}px"
@@ -88,7 +90,7 @@ def slider_image(
         control.observe(update, names="value")
     children = [*controls.values(), image]
     if caption:
-        children.insert(0, widgets.HTML(caption))
+        children.insert(0, widgets.HTML(tr(caption)))
     box = widgets.VBox(children)
     if css_class:
         box.add_class(css_class)
