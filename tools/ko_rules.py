@@ -7,7 +7,9 @@
 **The glossary** (``notebooks/locale/ko/glossary.tsv``: Korean term, TAB, the
 English forms it translates separated by ";"; lines starting with "#" are
 comments). In an English cell's prose (the text outside code, maths, link
-targets, HTML tags and URLs) an English form matches as a whole word
+targets, HTML tags and URLs, less the lines that already hold Hangul, such as
+the term tables, and less the References section from its heading on, whose
+paper titles stay English) an English form matches as a whole word
 (case-insensitive; a hyphen counts as part of a word, so ``log-likelihood`` is
 not an occurrence of ``likelihood``); where matches overlap, the longest wins.
 Then, for every entry so matched:
@@ -104,16 +106,26 @@ def load_glossary(path: Path = GLOSSARY) -> list[Term]:
 
 
 def _form_pattern(form: str) -> re.Pattern:
-    return re.compile(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", re.I)
+    # ASCII word boundaries: in Korean text a particle follows an English word directly (ELBO입니다).
+    return re.compile(r"(?<![A-Za-z0-9_-])" + re.escape(form) + r"(?![A-Za-z0-9_-])", re.I)
 
 
 def _is_acronym(form: str) -> bool:
     return form.isupper() and len(form) >= 2
 
 
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+REFERENCES = re.compile(r"^#+\s*References", re.M)
+
+
+def english_prose(english: str) -> str:
+    """The prose the glossary reads: ``prose`` less the lines that already hold Korean (the term tables)."""
+    return "\n".join(line for line in prose(english).splitlines() if not HANGUL.search(line))
+
+
 def terms_used(english: str, glossary: list[Term]) -> dict[Term, list[str]]:
     """The entries whose forms occur in an English cell's prose (longest match wins), with the forms seen."""
-    text = prose(english)
+    text = english_prose(REFERENCES.split(english)[0])
     hits = []
     for term in glossary:
         for form in term.forms:
@@ -164,6 +176,8 @@ def glossary_problems(cells: list[tuple[str, str, str, str | None]], glossary: l
     """Problems of one notebook: ``cells`` are (cell id, English, Korean, translator comment) in order."""
     out, defined = [], set()
     for cell_id, english, korean, comment in cells:
+        if english.lstrip().startswith(("# ", "## ")) and REFERENCES.match(english.lstrip()):
+            break  # the References (paper titles stay English) end the notebook's prose
         for term, seen in terms_used(english, glossary).items():
             if _squash(term.korean) not in skipped(comment) and not contains_term(korean, term, seen):
                 out.append(f"cell {cell_id}: the English says {seen[0]!r}; the Korean lacks {term.korean!r}")
