@@ -301,3 +301,39 @@ def test_widget_captions_and_labels_are_korean_and_figures_identical():
     # The figure has no translated text (matplotlib text stays English, so no Hangul glyph can be missing).
     assert korean.image.value == english.image.value
     assert i18n.language() == "en"
+
+
+# ----------------------------------------------------------------------------
+# README.md and README.ko.md say the same things
+# ----------------------------------------------------------------------------
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _outline(text: str):
+    """Per heading, its level; per table, its rows and columns (outside fenced code)."""
+    text = ko_rules.FENCED.sub("", text)
+    headings = [len(m.group(1)) for m in re.finditer(r"^(#+) ", text, re.M)]
+    tables = [[line.count("|") for line in block.splitlines()]
+              for block in re.findall(r"(?:^\|.*\|[ \t]*\n?)+", text, re.M)]
+    return headings, tables
+
+
+def test_the_two_readmes_are_in_step():
+    en = (ROOT / "README.md").read_text(encoding="utf-8")
+    ko = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+    assert _outline(en) == _outline(ko), "README.md and README.ko.md differ in sections or tables"
+    own = {"#": None, "README.md": None, "README.ko.md": None}
+    differences = [d for d in ko_rules.segment_differences(en, ko)
+                   if not any(d.endswith(f"'{name}'") for name in own) and "'#" not in d]
+    assert not differences, "README.ko.md has drifted from README.md (same commands, code blocks and links):\n" + \
+        "\n".join(differences)
+    assert "README.ko.md" in ko_rules.segments(en)["links"] and "README.md" in ko_rules.segments(ko)["links"]
+    for name, text in (("README.md", en), ("README.ko.md", ko)):
+        anchors = {_anchor(m.group(1)) for m in re.finditer(r"^#+ (.+)$", ko_rules.FENCED.sub("", text), re.M)}
+        for target in ko_rules.segments(text)["links"]:
+            if target.startswith("#"):
+                assert target[1:] in anchors, f"{name} links to a missing section {target}"
+    assert "notebooks/ko" in en and "lang=\"ko\"" in en
