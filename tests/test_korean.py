@@ -292,12 +292,16 @@ def test_setup_lang_ko_speaks_korean_and_errors_stay_english(capsys):
 
 def test_widget_captions_and_labels_are_korean_and_figures_identical():
     from course_utils import i18n
+    from course_utils.widgets.probability import clt_slider
     from course_utils.widgets.probability import likelihood_slider as likelihood_explorer
 
     english = likelihood_explorer()
     with i18n.using("ko"):
         korean = likelihood_explorer()
+        clt = clt_slider()
     assert "가능도" in korean.children[0].value and "Likelihood" in english.children[0].value
+    assert clt.children[0].value.startswith("<b>중심극한정리</b>") and clt.controls["n"].description == "표본 크기 n"
+    assert clt_slider().controls["n"].description == "sample size n"
     # The figure has no translated text (matplotlib text stays English, so no Hangul glyph can be missing).
     assert korean.image.value == english.image.value
     assert i18n.language() == "en"
