@@ -147,7 +147,7 @@ def test_code_cells_are_the_english_ones_except_the_setup_argument(path):
         if a.cell_type != "code":
             continue
         want = tool.korean_setup_line(a.source) if i == setup else a.source
-        assert b.source == want and b.metadata == a.metadata, f"{built.name} code cell {i} (id {a.id}) differs"
+        assert b.source == want and tool.cell_metadata(b) == tool.cell_metadata(a), f"{built.name} code cell {i} (id {a.id}) differs"
 
 
 # ----------------------------------------------------------------------------

@@ -147,10 +147,15 @@ def korean_notebook(nb, po: polib.POFile, lang: str = LANG) -> tuple[nbformat.No
     return ko, english
 
 
+def cell_metadata(cell) -> dict:
+    """A cell's metadata less the timestamps an execution writes (``execution``)."""
+    return {k: v for k, v in cell.metadata.items() if k != "execution"}
+
+
 def same_source(a, b) -> bool:
     """True when two notebooks have the same cells (type, id, source, metadata), whatever their outputs."""
     def key(nb):
-        return [(c.cell_type, c.get("id"), c.source, dict(c.metadata), c.get("attachments")) for c in nb.cells]
+        return [(c.cell_type, c.get("id"), c.source, cell_metadata(c), c.get("attachments")) for c in nb.cells]
     return key(a) == key(b)
 
 
@@ -268,7 +273,7 @@ def update(root: Path = ROOT, log=print) -> None:
 def build(stems: list[str] | None = None, root: Path = ROOT, run: bool = True, log=print) -> list[Path]:
     """Write ``notebooks/ko/<stem>.ipynb`` for each notebook (all by default); execute them unless ``run=False``.
 
-    A notebook whose source did not change keeps its file (and outputs) unless it is executed again.
+    Written unexecuted (``run=False``), a notebook carries the English outputs; only execution gives it its own.
     """
     written = []
     for path in english_notebooks(root):
