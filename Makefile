@@ -6,7 +6,7 @@
 
 PYTHON ?= python3
 .DEFAULT_GOAL := help
-TARGETS := lab test test-unit test-browser outputs student site bench weights clean help setup
+TARGETS := lab test test-unit test-browser outputs ko student site bench weights clean help setup
 
 .PHONY: $(TARGETS)
 

@@ -38,8 +38,9 @@ HELP = {
     "test-unit": "the unit tests alone (no notebooks, no browser)",
     "test-browser": "drive JupyterLab and the site in headless Chromium: run notebooks, move sliders",
     "outputs": "re-execute every notebook in a fresh kernel and save its outputs",
-    "student": "write student/: notebooks with solutions removed and outputs cleared",
-    "site": "write site/: every notebook as a page with live sliders, an index and a search box",
+    "ko": "the Korean edition: sync notebooks/locale/ko/*.po, write and execute notebooks/ko/*.ipynb",
+    "student": "write student/ (and student/ko/): notebooks with solutions removed and outputs cleared",
+    "site": "write site/: every notebook as a page (English and Korean) with live sliders, an index and a search box",
     "bench": "time every notebook and cell; write benchmarks/results/course_timing.*",
     "weights": "train the models whose weights ship with the course (tools/make_weights.py)",
     "setup": "create .venv and install the pinned environment (the other commands do it when needed)",
@@ -144,9 +145,11 @@ def commands_for(target, venv=VENV, platform=None, extra=()):
     python = str(venv_python(venv, platform))
     extra = list(extra)
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    # The Korean edition, collected explicitly (pytest counts a folder inside another given one only once).
+    korean = ["notebooks/ko"] if (ROOT / "notebooks" / "ko").is_dir() else []
     table = {
         "lab": [lab_command(venv, platform) + extra],
-        "test": [[python, "-m", "pytest", "tests", "notebooks", *PYTEST_NBVAL, *PYTEST_PARALLEL, *extra]],
+        "test": [[python, "-m", "pytest", "tests", "notebooks", *korean, *PYTEST_NBVAL, *PYTEST_PARALLEL, *extra]],
         "test-unit": [[python, "-m", "pytest", "tests", "--ignore=tests/browser", *extra]],
         "test-browser": [[python, "-m", "pytest", "tests/browser", *extra]],
         "student": [[python, "tools/make_student.py", "--out", "student", *extra]],
@@ -157,6 +160,7 @@ def commands_for(target, venv=VENV, platform=None, extra=()):
                      "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3",
                      *notebooks, *extra],
                     [python, "tools/finish_progress_bars.py", *notebooks]],  # saved bars show their end, not 0%
+        "ko": [[python, "tools/i18n.py", "update"], [python, "tools/i18n.py", "build", *extra]],
         "setup": [],
     }
     if target not in table:

@@ -19,6 +19,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from .i18n import tr
+
 PASS, FAIL, TODO = "✅", "❌", "⏳"
 
 #: Lines of the learner's own printing shown before the verdict (the rest is counted).
@@ -91,10 +93,11 @@ def _call(name: str, answer: Callable[[], Any], hint: str) -> tuple[bool, Any]:
             value = answer()
     except NotImplementedError:
         _show_output(printed.getvalue())
-        print(f"{TODO} {name}: not yet done. Hint: {hint}")
+        print(tr("{mark} {name}: not yet done. Hint: {hint}").format(mark=TODO, name=tr(name), hint=tr(hint)))
     except Exception as err:  # the learner's bug, reported rather than raised
         _show_output(printed.getvalue())
-        print(f"{FAIL} {name}: your code raised {type(err).__name__}: {_first_line(err)}. Hint: {hint}")
+        print(tr("{mark} {name}: your code raised {error}. Hint: {hint}").format(
+            mark=FAIL, name=tr(name), error=f"{type(err).__name__}: {_first_line(err)}", hint=tr(hint)))
     except BaseException:  # KeyboardInterrupt, SystemExit: show what was printed, then stop
         _show_output(printed.getvalue())
         raise
@@ -112,9 +115,11 @@ def _first_line(err: BaseException) -> str:
 
 def _verdict(name: str, ok: bool, hint: str, detail: str = "") -> bool:
     if ok:
-        print(f"{PASS} {name}: correct.")
+        print(tr("{mark} {name}: correct.").format(mark=PASS, name=tr(name)))
+    elif detail:
+        print(tr("{mark} {name}: not quite: {detail}. Hint: {hint}").format(mark=FAIL, name=tr(name), detail=tr(detail), hint=tr(hint)))
     else:
-        print(f"{FAIL} {name}: not quite{': ' + detail if detail else ''}. Hint: {hint}")
+        print(tr("{mark} {name}: not quite. Hint: {hint}").format(mark=FAIL, name=tr(name), hint=tr(hint)))
     return ok
 
 
@@ -136,12 +141,12 @@ def check_close(
     if not done:
         return False
     if not _is_numeric(value):
-        return _verdict(name, False, hint, f"expected a real number or tensor, got {_kind(value)}")
+        return _verdict(name, False, hint, tr("expected a real number or tensor, got {got}").format(got=_kind(value)))
     got, want = _as_array(value), _as_array(expected)
     if got.shape != want.shape:
-        return _verdict(name, False, hint, f"expected shape {want.shape}, got shape {got.shape}")
+        return _verdict(name, False, hint, tr("expected shape {want}, got shape {got}").format(want=want.shape, got=got.shape))
     ok = bool(np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True))
-    return _verdict(name, ok, hint, f"expected {_short(want)}, got {_short(got)}")
+    return _verdict(name, ok, hint, tr("expected {want}, got {got}").format(want=_short(want), got=_short(got)))
 
 
 def _equal(value: Any, expected: Any) -> bool:
@@ -178,7 +183,7 @@ def check_equal(name: str, answer: Callable[[], Any], expected: Any, *, hint: st
     shown, want = _short(value), _short(expected)
     if shown == want:  # the same text for two different things: say what each one is
         shown, want = _kind(value), _kind(expected)
-    return _verdict(name, False, hint, f"expected {want}, got {shown}")
+    return _verdict(name, False, hint, tr("expected {want}, got {got}").format(want=want, got=shown))
 
 
 def check_true(
@@ -196,5 +201,5 @@ def check_true(
     try:
         ok = bool(predicate(value))
     except Exception as err:
-        return _verdict(name, False, hint, f"could not test your answer ({type(err).__name__}: {_first_line(err)})")
+        return _verdict(name, False, hint, tr("could not test your answer ({error})").format(error=f"{type(err).__name__}: {_first_line(err)}"))
     return _verdict(name, ok, hint, requirement)

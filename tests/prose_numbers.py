@@ -39,6 +39,10 @@ _PLACE = (
     r"(?:sections?|chapters?|notebooks?|notes?|exercises?|tables?|figures?|eqs?\.|equations?|theorems?"
     r"|prop\.|propositions?|lemmas?|algorithms?|appendix|parts?|lines?)"
 )
+#: The References heading, in either edition (the Korean one may say 참고 문헌).
+REFERENCES_HEADING = r"^#+\s*(?:References|참고\s*문헌)"
+#: Korean writes a section after its number: 8.2절 (장 is not one: 4,000장 counts images).
+_PLACE_KO = re.compile(r"(?<![\d.,])\d+(?:\.\d+)*\s*절")
 _PLACE_REF = re.compile(_PLACE + r"\s+\d+(?:\.\d+)*(?:\s*(?:[-–,]|and|or|to)\s*\d+(?:\.\d+)*)*|§\s*\d+(?:\.\d+)*", re.I)
 
 _NUMBER = re.compile(
@@ -99,14 +103,14 @@ def prose_of(markdown: str) -> str:
     text = re.sub(r"!?\[[^\]]*\]\([^)]*\)", " ", text)
     text = re.sub(r"<https?://[^>]*>|https?://\S+|<[^>]+>", " ", text)
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    lines = [line for line in lines if not re.match(r"\s*\**Study time:", line)]
+    lines = [line for line in lines if not re.match(r"\s*\**(?:Study time|학습 시간|공부 시간)\**\s*:", line)]
     return "\n".join(lines)
 
 
 def prose_numbers(markdown: str) -> list[ProseNumber]:
     """Every number token of the prose with its stated precision."""
     text = normalize_latex(prose_of(markdown))
-    text = _PLACE_REF.sub(" ", text)
+    text = _PLACE_KO.sub(" ", _PLACE_REF.sub(" ", text))
     found = []
     for m in _NUMBER.finditer(text):
         if m.group("power"):
@@ -173,9 +177,9 @@ def _references(nb) -> str:
         if cell["cell_type"] != "markdown":
             continue
         src = _source(cell)
-        if not inside and re.search(r"^#+\s*References", src, re.M):
+        if not inside and re.search(REFERENCES_HEADING, src, re.M):
             inside = True
-            src = src[re.search(r"^#+\s*References", src, re.M).start():]
+            src = src[re.search(REFERENCES_HEADING, src, re.M).start():]
         if inside:
             text.append(src)
     return "\n".join(text)
@@ -196,7 +200,7 @@ def unbacked_numbers(nb, allowed=()) -> list[tuple[int, str]]:
         if cell["cell_type"] != "markdown":
             continue
         src = _source(cell)
-        heading = re.search(r"^#+\s*References", src, re.M)
+        heading = re.search(REFERENCES_HEADING, src, re.M)
         if heading:
             src = src[: heading.start()]
         if references and _source(cell) in references and not heading:

@@ -155,8 +155,11 @@ def test_lab_command_per_platform(tmp_path):
 def test_targets_run_what_the_makefile_ran(tmp_path):
     python = str(tmp_path / "bin" / "python")
     (test,) = course.commands_for("test", tmp_path, "linux")
-    assert test == [python, "-m", "pytest", "tests", "notebooks", "--nbval", "--nbval-sanitize-with",
+    korean = ["notebooks/ko"] if (ROOT / "notebooks" / "ko").is_dir() else []
+    assert test == [python, "-m", "pytest", "tests", "notebooks", *korean, "--nbval", "--nbval-sanitize-with",
                     "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600", "-n", "auto", "--dist", "loadscope"]
+    assert course.commands_for("ko", tmp_path, "linux", extra=["04_nade"]) == [
+        [python, "tools/i18n.py", "update"], [python, "tools/i18n.py", "build", "04_nade"]]
     assert course.commands_for("test-unit", tmp_path, "linux", extra=["-k", "zoo"]) == [
         [python, "-m", "pytest", "tests", "--ignore=tests/browser", "-k", "zoo"]]
     outputs, bars = course.commands_for("outputs", tmp_path, "linux")
@@ -169,6 +172,15 @@ def test_targets_run_what_the_makefile_ran(tmp_path):
     assert course.commands_for("test-browser", tmp_path, "win32")[0][0] == str(tmp_path / "Scripts" / "python.exe")
     with pytest.raises(course.CourseError, match="unknown command 'tset'"):
         course.commands_for("tset", tmp_path)
+
+
+def test_the_korean_edition_is_collected_by_the_test_command_once_it_exists(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    (tmp_path / "notebooks").mkdir()
+    assert "notebooks/ko" not in course.commands_for("test", tmp_path / ".venv", "linux")[0]
+    (tmp_path / "notebooks" / "ko").mkdir()
+    (test,) = course.commands_for("test", tmp_path / ".venv", "linux")
+    assert test[3:6] == ["tests", "notebooks", "notebooks/ko"]
 
 
 def test_every_makefile_target_goes_through_course_py():

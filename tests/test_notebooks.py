@@ -32,6 +32,19 @@ def _notebooks():
     return sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
+def _korean_notebooks():
+    """The Korean edition (notebooks/ko/, built by `python course.py ko`): the same hygiene applies."""
+    return sorted((NOTEBOOK_DIR / "ko").glob("*.ipynb"))
+
+
+def _is_korean(path):
+    return path.parent.name == "ko"
+
+
+def _english_of(path):
+    return _load(NOTEBOOK_DIR / path.name)
+
+
 def _load(path):
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -53,7 +66,12 @@ def test_the_course_map_is_complete():
     assert sorted(p.name for p in _notebooks()) == sorted(MIN_EXERCISES)
 
 
-@pytest.fixture(params=_notebooks(), ids=lambda p: p.name)
+def test_the_korean_edition_has_every_notebook():
+    assert sorted(p.name for p in _korean_notebooks()) == sorted(p.name for p in _notebooks()), (
+        "notebooks/ko/ must hold the Korean edition of every notebook: run `python course.py ko`")
+
+
+@pytest.fixture(params=_notebooks() + _korean_notebooks(), ids=lambda p: p.relative_to(NOTEBOOK_DIR).as_posix())
 def notebook(request):
     return request.param, _load(request.param)
 
@@ -63,6 +81,12 @@ def test_opens_with_title_objectives_time_and_korean_terms(notebook):
     first = nb["cells"][0]
     text = _source(first)
     assert first["cell_type"] == "markdown" and text.startswith("# "), f"{path.name}: no title cell"
+    if _is_korean(path):  # the same parts, in Korean words: objectives as a list, the English study time
+        minutes = re.search(r"Study time:\**\s*about (\d+) minutes", _source(_english_of(path)["cells"][0])).group(1)
+        assert len(re.findall(r"^\s*[-*] ", text, re.M)) >= 3, f"ko/{path.name}: no learning objectives"
+        assert re.search(rf"(?<!\d){minutes}\s*분", text), f"ko/{path.name}: no study time of {minutes} minutes (…{minutes}분)"
+        assert sum(line.startswith("|") and bool(HANGUL.search(line)) for line in text.splitlines()) >= 5
+        return
     assert "Learning objectives" in text, f"{path.name}: no learning objectives"
     assert len(re.findall(r"^\s*[-*] ", text.split("Learning objectives")[1], re.M)) >= 3
     assert "Prerequisites" in text, f"{path.name}: no prerequisites"
@@ -79,6 +103,12 @@ def test_second_cell_is_the_single_setup_cell(notebook):
 
 def test_ends_with_summary_pitfalls_and_references(notebook):
     path, nb = notebook
+    if _is_korean(path):  # the Korean has the English's headings, level by level, cell by cell
+        def levels(book):
+            return [[len(m.group(1)) for m in re.finditer(r"^(#+) ", _source(c), re.M)]
+                    for c in book["cells"] if c["cell_type"] == "markdown"]
+        assert levels(nb) == levels(_english_of(path)), f"ko/{path.name}: headings differ from the English"
+        return
     headings = [line for c in nb["cells"] if c["cell_type"] == "markdown" for line in _source(c).splitlines()]
     for section in ("## Summary", "## Common pitfalls", "## References"):
         assert any(h.startswith(section) for h in headings), f"{path.name}: missing '{section}'"

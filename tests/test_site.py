@@ -24,6 +24,7 @@ import make_site  # noqa: E402
 import site_widgets  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+KOREAN = sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
 MAX_SITE_MIB = 50
 
 
@@ -35,9 +36,14 @@ def _pages(out):
     return [out / f"{p.stem}.html" for p in NOTEBOOKS]
 
 
+def _korean_pages(out):
+    return [out / f"{p.stem}.ko.html" for p in KOREAN]
+
+
 def test_every_notebook_has_a_page_and_the_index_gives_time_and_objectives(course_site):
     out, entries = course_site
-    assert sorted(p.stem for p in out.glob("*.html") if p.name != "index.html") == [p.stem for p in NOTEBOOKS]
+    english = [p for p in out.glob("*.html") if not p.name.endswith(".ko.html") and p.name != "index.html"]
+    assert sorted(p.stem for p in english) == [p.stem for p in NOTEBOOKS]
     index = _soup(out / "index.html")
     rows = index.select(".course-table tbody tr")
     assert [r.a["href"] for r in rows] == [f"{p.stem}.html" for p in NOTEBOOKS]
@@ -128,12 +134,41 @@ def test_search_index_finds_sections_by_anchor(course_site):
     out, _ = course_site
     text = (out / "_static" / "search-index.js").read_text(encoding="utf-8")
     records = json.loads(text.removeprefix("window.COURSE_SEARCH = ").rstrip().rstrip(";"))
-    assert {r["page"] for r in records} == {p.name for p in _pages(out)}
-    ids = {p.name: {t["id"] for t in _soup(p).select("[id]")} for p in _pages(out)}
+    assert {r["page"] for r in records if r["lang"] == "en"} == {p.name for p in _pages(out)}
+    assert {r["page"] for r in records if r["lang"] == "ko"} == {p.name for p in _korean_pages(out)}
+    ids = {p.name: {t["id"] for t in _soup(p).select("[id]")} for p in _pages(out) + _korean_pages(out)}
     for r in records:
         assert not r["id"] or r["id"] in ids[r["page"]], f"search links to a missing anchor {r['page']}#{r['id']}"
     hits = {r["page"] for r in records if "reparameterization" in (r["title"] + r["text"]).lower()}
     assert "05_vae.html" in hits
+
+
+def test_the_korean_edition_has_its_pages_index_and_a_language_switch_on_every_page(course_site):
+    """Each edition's page links to the other's; the Korean pages say lang="ko" (the browser then picks a Korean font)."""
+    out, entries = course_site
+    assert [p.stem for p in KOREAN] == [p.stem for p in NOTEBOOKS], "notebooks/ko/ lacks notebooks: run `python course.py ko`"
+    assert (out / "index.ko.html").is_file()
+    korean_entries = [e for e in entries if e["lang"] == "ko"]
+    for page, other in [(out / "index.html", "index.ko.html"), (out / "index.ko.html", "index.html"),
+                        *[(p, f"{p.stem}.ko.html") for p in _pages(out)], *[(p, f"{p.name[:-8]}.html") for p in _korean_pages(out)]]:
+        soup = _soup(page)
+        switch = soup.select_one("a.course-lang")
+        assert switch is not None and switch["href"] == other and (out / other).is_file(), f"{page.name}: no switch to {other}"
+        assert soup.html["lang"] == ("ko" if ".ko." in page.name else "en")
+    for page, entry in zip(_korean_pages(out), korean_entries):
+        soup = _soup(page)
+        assert [a["href"] for a in soup.select(".course-map a")] == [f"{p.stem}.ko.html" for p in KOREAN]
+        assert entry["minutes"] and len(entry["objectives"]) >= 3, f"{page.name}: objectives or study time not found"
+        assert entry["unmatched"] == [], f"{page.name}: sliders not matched with their (Korean) builders"
+
+
+def test_no_cjk_web_font_ships(course_site):
+    """Hangul comes from the reader's system fonts: the site carries no font file and no @font-face of its own for it."""
+    out, _ = course_site
+    fonts = [p for p in out.rglob("*") if p.suffix.lower() in {".otf", ".ttf", ".ttc", ".woff", ".woff2"}]
+    assert not [p for p in fonts if re.search(r"cjk|noto|nanum|hangul|gothic|myeongjo|malgun", p.name, re.I)]
+    css = (out / "_static" / "course.css").read_text(encoding="utf-8")
+    assert "@font-face" not in css
 
 
 def test_site_size_is_within_budget(course_site):

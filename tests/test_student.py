@@ -12,7 +12,9 @@ from paths import ROOT
 sys.path.insert(0, str(ROOT / "tools"))
 from make_student import BEGIN, END, PLACEHOLDER, strip_solutions, student_copy  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Both editions: the Korean student copies go to student/ko/.
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
+NOT_YET_DONE = ("not yet done", "아직 풀지 않았습니다")
 
 
 def test_strip_keeps_indentation_and_surrounding_code():
@@ -29,7 +31,7 @@ def test_unbalanced_markers_are_refused(source, message):
         strip_solutions(source)
 
 
-@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "notebooks").as_posix())
 def copies(request):
     original = nbformat.read(request.param, as_version=4)
     return request.param, original, student_copy(original, request.param.name)
@@ -66,7 +68,20 @@ def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, tmp_pa
             elif "text/plain" in out.get("data", {}):
                 texts.append(out["data"]["text/plain"])
     exercises = sum(c.source.count(BEGIN) for c in original.cells if c.cell_type == "code")
-    not_done = sum(line.startswith("⏳") and "not yet done" in line for t in texts for line in t.splitlines())
+    not_done = sum(line.startswith("⏳") and any(w in line for w in NOT_YET_DONE) for t in texts for line in t.splitlines())
     assert not_done >= exercises, f"{path.name}: {not_done} 'not yet done' verdicts for {exercises} exercises"
     leaked = [e for e in errors if "NotImplementedError" in e[1] or "course_utils" in e[2]]
     assert not leaked, f"{path.name}: a check crashed instead of reporting: {leaked[0][:2]}"
+
+
+def test_make_student_writes_both_editions(tmp_path, monkeypatch):
+    import make_student
+
+    (tmp_path / "notebooks" / "ko").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"{BEGIN}\nx = 1\n{END}")])
+    for name in ("notebooks/01_a.ipynb", "notebooks/ko/01_a.ipynb"):
+        nbformat.write(nb, tmp_path / name)
+    monkeypatch.setattr(make_student, "ROOT", tmp_path)
+    make_student.main(["--out", str(tmp_path / "student")])
+    for name in ("student/01_a.ipynb", "student/ko/01_a.ipynb"):
+        assert PLACEHOLDER in nbformat.read(tmp_path / name, as_version=4).cells[0].source

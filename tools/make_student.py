@@ -6,6 +6,9 @@ at the same indentation, so the notebook still runs and each check reports the
 exercise as not yet done (see ``course_utils.checks``).
 
     python tools/make_student.py [--out student] [notebooks/*.ipynb]
+
+Without notebooks named, both editions: the English notebooks into ``student/``
+and the Korean ones (``notebooks/ko/``) into ``student/ko/``.
 """
 
 from __future__ import annotations
@@ -59,13 +62,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "student")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
+    if args.notebooks:
+        jobs = [(path, args.out) for path in args.notebooks]
+    else:
+        jobs = [(path, args.out) for path in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+        jobs += [(path, args.out / "ko") for path in sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))]
+    for path, out in jobs:
+        out.mkdir(parents=True, exist_ok=True)
         nb = student_copy(nbformat.read(path, as_version=4), path.name)
         nbformat.validate(nb)
-        nbformat.write(nb, args.out / path.name)
-        print(f"wrote {args.out / path.name}")
+        nbformat.write(nb, out / path.name)
+        print(f"wrote {out / path.name}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,12 @@ GRID_CLASSES = {"latent-explorer"}
 STATUS_CLASS = "slider-status"
 NOTE = ("On this page each slider moves on its own (the others go back to their defaults); "
         "in the notebook the sliders combine freely and take any value.")
+ONE_NOTE = "The frames were drawn when this page was built; the notebook draws any value."
+#: The notes under a live widget, per edition: (several sliders, one slider).
+NOTES = {"en": (NOTE, ONE_NOTE),
+         "ko": ("이 페이지에서는 슬라이더가 하나씩만 움직입니다(나머지는 기본값으로 돌아갑니다). "
+                "노트북에서는 슬라이더를 자유롭게 조합하고 어떤 값이든 고를 수 있습니다.",
+                "이 그림들은 페이지를 만들 때 그려 두었습니다. 노트북은 어떤 값이든 그립니다.")}
 
 
 def saved_state(nb) -> dict:
@@ -186,7 +192,7 @@ def frames_of(box, store: FrameStore) -> dict:
     return {"mode": "grid" if grid else "each", "sliders": sliders, "frames": frames, "width": width}
 
 
-def live_html(models: dict, model_id: str, table: dict) -> str:
+def live_html(models: dict, model_id: str, table: dict, lang: str = "en") -> str:
     """The saved widget with its sliders and image replaced by live ones driven by ``table``."""
     ids = descendants(models, model_id)
     slider_ids = [m for m in ids if models.get(m, {}).get("model_name") in SLIDER_MODELS]
@@ -206,8 +212,7 @@ def live_html(models: dict, model_id: str, table: dict) -> str:
     live[image_ids[0]] = f'<img class="live-image" alt="widget image"{style} src="{first}">'
     has_play = any(models.get(m, {}).get("model_name") == "PlayModel" for m in ids)
     play = '<button type="button" class="live-play">&#9654; play</button>' if has_play else ""
-    note = f'<p class="live-note">{NOTE}</p>' if len(slider_ids) > 1 else (
-        '<p class="live-note">The frames were drawn when this page was built; the notebook draws any value.</p>')
+    note = f'<p class="live-note">{NOTES[lang][0] if len(slider_ids) > 1 else NOTES[lang][1]}</p>'
     data = html.escape(json.dumps(table), quote=True)
     return (f'<div class="live-widget" data-frames="{data}">{play}'
             f'{static_html(models, model_id, live)}{note}</div>')

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import validation as V
+from ..i18n import tr
 from ..plotting import rgb_to_png
 
 
@@ -87,6 +88,8 @@ def slider_image(
     for name, control in controls.items():
         if not hasattr(control, "value"):
             raise TypeError(f"slider_image: control {name!r} must be an ipywidgets value widget; got {control!r}")
+        control.description = tr(control.description)
+
     def values() -> dict:
         return {k: c.value for k, c in controls.items()}
 
@@ -108,7 +111,7 @@ def slider_image(
         control.observe(update, names="value")
     children = [*controls.values(), *([line] if line is not None else []), image]
     if caption:
-        children.insert(0, widgets.HTML(caption))
+        children.insert(0, widgets.HTML(tr(caption)))
     box = widgets.VBox(children)
     if css_class:
         box.add_class(css_class)

@@ -24,6 +24,7 @@ from ..counting import independent_params, joint_params, markov_params
 from ..plotting import COLORS
 from .. import validation as V
 from .base import FIGURES, BlitFigure, slider_image
+from ..i18n import N_, tr
 
 __all__ = ["N_IMAGES", "log10_counts", "counts_title", "render_counts", "counting_widget"]
 
@@ -78,9 +79,9 @@ def _curves(k: int, order: int, n_max: int) -> dict[str, np.ndarray]:
 #: Line styles; their key is drawn in the widget's HTML caption rather than as a matplotlib
 #: legend, whose layout would cost about 12 ms on every redraw that changes the axes.
 _STYLES = {
-    "joint": dict(color=COLORS["highlight"], lw=2, label="full joint = chain rule"),
-    "markov": dict(color=COLORS["model"], lw=2, label="Markov of order m (m in the title)"),
-    "independent": dict(color=COLORS["data"], lw=2, label="independent"),
+    "joint": dict(color=COLORS["highlight"], lw=2, label=N_("full joint = chain rule")),
+    "markov": dict(color=COLORS["model"], lw=2, label=N_("Markov of order m (m in the title)")),
+    "independent": dict(color=COLORS["data"], lw=2, label=N_("independent")),
     "data": dict(color="#666666", lw=1.2, ls="--", label=f"values in {N_IMAGES:,} images"),
 }
 
@@ -88,8 +89,9 @@ _STYLES = {
 def _key_html() -> str:
     """The legend as HTML: a coloured stroke and the label of each curve."""
     entries = [
-        f'<span style="color:{style["color"]}">{"╍╍" if style.get("ls") else "━━"}</span>&nbsp;{style["label"]}'
-        for style in _STYLES.values()
+        f'<span style="color:{style["color"]}">{"╍╍" if style.get("ls") else "━━"}</span>&nbsp;'
+        + (tr("values in {n_images} images").format(n_images=f"{N_IMAGES:,}") if name == "data" else tr(style["label"]))
+        for name, style in _STYLES.items()
     ]
     return " &nbsp; ".join(entries)
 
@@ -159,4 +161,4 @@ def counting_widget(n_max: int = 784, k: int = 2, order: int = 1) -> widgets.VBo
         "order": widgets.IntSlider(value=order, min=0, max=16, description="order"),
     }
     return slider_image(render_counts, controls, status=counts_title,
-                        caption="Free parameters of a distribution over n pixels (log scale)<br>" + _key_html())
+                        caption=tr("Free parameters of a distribution over n pixels (log scale)") + "<br>" + _key_html())

@@ -20,6 +20,7 @@ import torch
 from .. import validation as V
 from ..plotting import rgb_to_png
 from .base import slider_image
+from ..i18n import tr
 
 #: colours of the digits 0-9 on the latent map (matplotlib's tab10)
 DIGIT_COLORS = [
@@ -216,7 +217,6 @@ def latent_explorer(
             z[d] = values[f"z{d}"]
         return render_latent(model, z, latent_map=the_map, scale=scale)
 
-    caption = "Move a slider: the decoder draws p(x | z) for the new z" + (
-        " (the cross marks z on the map of test codes)." if the_map is not None else "."
-    )
+    caption = tr("Move a slider: the decoder draws p(x | z) for the new z (the cross marks z on the map of test codes)."
+                 if the_map is not None else "Move a slider: the decoder draws p(x | z) for the new z.")
     return slider_image(render, controls, caption=caption, css_class="latent-explorer")

@@ -20,6 +20,7 @@ from .. import probability as prob
 from .. import validation as V
 from ..plotting import COLORS
 from .base import FIGURES, BlitFigure, slider_image
+from ..i18n import tr
 
 _DPI = 72
 
@@ -120,7 +121,8 @@ def likelihood_slider(heads: int = 7, n: int = 10, p: float = 0.5) -> widgets.VB
     return slider_image(
         render,
         {"p": slider},
-        caption=f"<b>Likelihood of p</b> for {heads} ones in {n} coin flips: move p, watch ℓ(p); the star is the MLE.",
+        caption=tr("<b>Likelihood of p</b> for {heads} ones in {n} coin flips: move p, watch ℓ(p); the star is the MLE.").format(
+            heads=heads, n=n),
         css_class="likelihood-explorer",
     )
 

@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from .. import validation as V
 from ..plotting import COLORS
 from .base import FIGURES, BlitFigure, slider_image
+from ..i18n import tr
 
 _DPI = 72
 _UNDRAWN = np.array([0.86, 0.90, 0.96])  # pale blue: not drawn yet
@@ -170,7 +171,7 @@ def sampling_slider(trace: SamplingTrace, step: int = 0, play: bool = True) -> w
                        status=functools.partial(sampling_title, trace),
                        caption="Move the slider (or press play) to watch the image being drawn in the model's order.")
     if play:
-        player = widgets.Play(value=step, min=0, max=d, step=4, interval=60, description="play")
+        player = widgets.Play(value=step, min=0, max=d, step=4, interval=60, description=tr("play"))
         widgets.jslink((player, "value"), (slider, "value"))
         box.children = [box.children[0], widgets.HBox([player, slider]), *box.children[2:]]
         box.player = player

@@ -49,7 +49,7 @@ RUN_STATE = f"""(path) => {{
 
 def _run_all(page, base, token, notebook, artifacts):
     """Open ``notebook`` in a fresh JupyterLab workspace, run all cells, wait until every one has run."""
-    workspace = notebook.split(".")[0]
+    workspace = notebook.split(".")[0].replace("/", "-")  # ko/01_x.ipynb -> ko-01_x
     page.goto(f"{base}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={token}")
     page.wait_for_function(f"() => window.jupyterapp && !!({PANEL})({notebook!r})", timeout=120_000)
     page.evaluate(KERNEL_READY, notebook)

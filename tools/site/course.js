@@ -40,7 +40,8 @@
   Array.prototype.forEach.call(document.querySelectorAll(".live-widget"), liveWidget);
 
   // Search: every heading of every page is a record {page, notebook, id, title, text}; all words must match.
-  var records = window.COURSE_SEARCH || [];
+  var lang = document.documentElement.lang || "en";  // each edition searches its own pages
+  var records = (window.COURSE_SEARCH || []).filter(function (r) { return (r.lang || "en") === lang; });
   function escapeHtml(s) { return s.replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
   function search(query) {
     var words = query.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 1; });
@@ -70,7 +71,7 @@
       list.innerHTML = search(input.value).map(function (r) {
         return '<li><a href="' + r.page + (r.id ? "#" + encodeURIComponent(r.id) : "") + '">' + escapeHtml(r.title) +
           '</a><span class="where">' + escapeHtml(r.notebook) + "</span>" + snippet(r.text, word) + "</li>";
-      }).join("") || (input.value.trim() ? "<li>No match.</li>" : "");
+      }).join("") || (input.value.trim() ? (lang === "ko" ? "<li>찾는 내용이 없습니다.</li>" : "<li>No match.</li>") : "");
     });
   });
 })();
