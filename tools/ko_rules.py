@@ -1,6 +1,7 @@
 """What a Korean markdown cell must keep from the English cell it translates, and how it uses the glossary.
 
-**Kept exactly** (as multisets, per cell): fenced code blocks, code spans,
+**Kept exactly** (as multisets, per cell): fenced code blocks, code spans (whitespace
+inside a span normalised: a span broken over a line is the same span on one line),
 ``$…$`` and ``$$…$$`` segments, and link targets (``[text](target)``,
 ``<a href>``, ``<img src>``). Text, link texts and alt texts are translated.
 
@@ -20,9 +21,10 @@ Then, for every entry so matched:
 2. *First use*: in the first cell of the notebook where the entry matches, the
    Korean term is followed at least once by the English in parentheses,
    ``가능도(likelihood)`` or ``가능도 (likelihood, …)``: a ``(`` right after the term
-   (spaces allowed) whose text before ``)`` contains one of the entry's forms as a
+   (spaces allowed, and a closing ``**`` or ``*``: ``**가능도**(likelihood)``) whose text before ``)`` contains one of the entry's forms as a
    whole word; or the term shares a table row with one of its forms (the term
-   tables of the title cells).
+   tables of the title cells). A Korean cell before it that already gives the term
+   so (in prose, where the English cell has no matching form) counts as the first use.
 
 A catalogue entry can exempt itself from rule 1 for one term with a translator
 comment ``glossary-skip: <Korean term>`` (for a form used in another sense).
@@ -54,7 +56,8 @@ def segments(markdown: str) -> dict[str, Counter]:
     text = markdown
     code = Counter(m.group(0).strip() for m in FENCED.finditer(text))
     text = FENCED.sub(" ", text)
-    code += Counter(m.group(0) for m in CODE_SPAN.finditer(text))
+    # A code span broken over a line renders as one line (CommonMark turns the line ending into a space).
+    code += Counter(" ".join(m.group(0).split()) for m in CODE_SPAN.finditer(text))
     text = CODE_SPAN.sub(" ", text)
     math = Counter(m.group(0) for m in DISPLAY_MATH.finditer(text))
     text = DISPLAY_MATH.sub(" ", text)
@@ -155,13 +158,16 @@ def contains_term(korean: str, term: Term, seen: list[str]) -> bool:
     return any(_is_acronym(form) and _form_pattern(form).search(text) for form in seen)
 
 
-def defines_term(korean: str, term: Term) -> bool:
+def defines_term(korean: str, term: Term, tables: bool = True) -> bool:
     """True when the Korean cell gives the term with its English once: 가능도(likelihood) or a table row."""
     text = prose(korean)
     forms = [_form_pattern(f) for f in term.forms]
-    for m in re.finditer(_korean_pattern(term.korean) + r"\s*\(([^)]*)\)", text):
+    # Emphasis may close between the term and its English: **가능도**(likelihood).
+    for m in re.finditer(_korean_pattern(term.korean) + r"(?:\*{1,2}|_{1,2})?\s*\(([^)]*)\)", text):
         if any(f.search(m.group(1)) for f in forms):
             return True
+    if not tables:
+        return False
     for line in text.splitlines():
         if line.lstrip().startswith("|") and re.search(_korean_pattern(term.korean), line) and any(f.search(line) for f in forms):
             return True
@@ -178,7 +184,11 @@ def glossary_problems(cells: list[tuple[str, str, str, str | None]], glossary: l
     for cell_id, english, korean, comment in cells:
         if english.lstrip().startswith(("# ", "## ")) and REFERENCES.match(english.lstrip()):
             break  # the References (paper titles stay English) end the notebook's prose
-        for term, seen in terms_used(english, glossary).items():
+        used = terms_used(english, glossary)
+        # The Korean may give a term with its English before the English cell that first matches it (a
+        # learning objective that says "joint, marginal and conditional distributions"): that is its first use.
+        defined.update(t for t in glossary if t not in defined and t not in used and defines_term(korean, t, tables=False))
+        for term, seen in used.items():
             if _squash(term.korean) not in skipped(comment) and not contains_term(korean, term, seen):
                 out.append(f"cell {cell_id}: the English says {seen[0]!r}; the Korean lacks {term.korean!r}")
             if term not in defined:
