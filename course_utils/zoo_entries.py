@@ -26,20 +26,25 @@ def build_realnade(recipe) -> nade.RealNADE:
     return nade.RealNADE(n_dims=2, n_hidden=recipe.n_hidden, n_components=recipe.n_components)
 
 
-def train_realnade(recipe, progress: bool = True):
-    """Maximum likelihood on ``two_moons()``'s training half; ``test_nll`` on the other half (nats per point)."""
+def fit_moons(model, recipe, progress: bool = True, desc: str = "training"):
+    """Maximum likelihood on ``two_moons()``'s standardised training half, the one fit of every density on the moons
+    (RealNADE in notebook 04, the flow in 07); ``test_nll`` on the other half (nats per point)."""
     import torch
 
     moons_train, moons_test = two_moons()
-    model = build_realnade(recipe)
     history = fit(model, lambda m, xb: -m.log_prob(xb).mean(), moons_train, epochs=recipe.epochs,
                   batch_size=recipe.batch_size, lr=recipe.lr, generator=torch.Generator().manual_seed(recipe.seed),
-                  progress=progress, desc="RealNADE")
+                  progress=progress, desc=desc)
     with torch.no_grad():
         history["test_nll"] = -model.eval().log_prob(moons_test).mean().item()
     history["epoch_seconds"] = history.pop("seconds")
     history["seconds"] = history["epoch_seconds"][-1]
     return model, history
+
+
+def train_realnade(recipe, progress: bool = True):
+    """RealNADE fitted by ``fit_moons``."""
+    return fit_moons(build_realnade(recipe), recipe, progress, "RealNADE")
 
 
 def build_classifier(recipe) -> classifier.DigitClassifier:
@@ -121,11 +126,15 @@ def train_gan_1d(recipe, progress: bool = True):
 _FIT = (fit, batches, training._batches, training._data)
 _VAE = (vae.VAE, vae._mlp, vae.reparameterize, vae.kl_normal_std, vae.negative_elbo,
         vae.build_from_recipe, vae.train_from_recipe, *_FIT)
-_FLOW = (flow.RealNVP, flow.AffineCoupling, flow._check_points, two_moons, flow.build_from_recipe,
-         flow.train_from_recipe, *_FIT)
-_DDPM = (diffusion.DDPM, diffusion.PointDenoiser, diffusion.DigitDenoiser, diffusion.beta_schedule,
-         diffusion.time_embedding, diffusion._ring_points, gan.ring_of_gaussians, gan.ToyData,
-         diffusion.build_from_recipe, diffusion.train_from_recipe, *_FIT)
+_FLOW = (flow.RealNVP, flow.AffineCoupling, two_moons, flow.build_from_recipe,
+         flow.train_from_recipe, fit_moons, *_FIT)
+# Training reaches the forward process and the loss only (diffusion.ForwardProcess); DDPM's sampling and bound do not
+# change the weights, so they are not keyed.
+_DDPM = (diffusion.ForwardProcess, diffusion.beta_schedule, diffusion.denoisers.time_embedding, diffusion.build_from_recipe,
+         diffusion.train_from_recipe, *_FIT)
+_DDPM_RING = (*_DDPM, diffusion.denoisers.PointDenoiser, diffusion._build_ring, diffusion._train_ring, diffusion._ring_points,
+              gan.ring_of_gaussians, gan.ToyData)
+_DDPM_MNIST = (*_DDPM, diffusion.denoisers.DigitDenoiser, diffusion._build_digits, diffusion._train_digits)
 _GAN_LOOP = (gan.train_gan, gan_training.GANTrainConfig, gan_training._train_gan_loop, gan_training._data_stream,
              gan.discriminator_loss, gan.generator_loss, gan.info_loss, gan_losses._logits, gan_networks._Generator,
              gan_networks._real_batch, gan_networks._code, gan_networks._runs, gan_builders._init_rng)
@@ -138,7 +147,7 @@ def entries() -> dict[str, Entry]:
         "nade": Entry("NADE", nade.build_from_recipe, nade.train_from_recipe,
                       (nade.NADE, nade._NADEConditionals, nade.build_from_recipe, nade.train_from_recipe, *_FIT)),
         "realnade_moons": Entry("REALNADE_MOONS", build_realnade, train_realnade,
-                                (nade.RealNADE, nade._positive, two_moons, build_realnade, train_realnade, *_FIT)),
+                                (nade.RealNADE, nade._positive, two_moons, build_realnade, train_realnade, fit_moons, *_FIT)),
         "pixelcnn": Entry("PIXELCNN", pixelcnn.build_from_recipe, pixelcnn.train_from_recipe,
                           (pixelcnn.PixelCNN, pixelcnn.MaskedConv2d, pixelcnn.causal_mask, pixelcnn._odd,
                            pixelcnn.build_from_recipe, pixelcnn.train_from_recipe, *_FIT)),
@@ -169,5 +178,6 @@ def entries() -> dict[str, Entry]:
                        (gan.DCGAN, gan.DCGenerator, gan.DCDiscriminator, gan.build_from_recipe,
                         gan.train_from_recipe, *_GAN_LOOP)),
         "flow_moons": Entry("FLOW_MOONS", flow.build_from_recipe, flow.train_from_recipe, _FLOW),
-        # "ddpm_ring" and "ddpm_mnist" (recipes DDPM_RING / DDPM_MNIST, reaches _DDPM) join once their weights ship.
+        "ddpm_ring": Entry("DDPM_RING", diffusion.build_from_recipe, diffusion.train_from_recipe, _DDPM_RING),
+        "ddpm_mnist": Entry("DDPM_MNIST", diffusion.build_from_recipe, diffusion.train_from_recipe, _DDPM_MNIST),
     }
