@@ -123,9 +123,13 @@ _VAE = (vae.VAE, vae._mlp, vae.reparameterize, vae.kl_normal_std, vae.negative_e
         vae.build_from_recipe, vae.train_from_recipe, *_FIT)
 _FLOW = (flow.RealNVP, flow.AffineCoupling, flow._check_points, two_moons, flow.build_from_recipe,
          flow.train_from_recipe, *_FIT)
-_DDPM = (diffusion.DDPM, diffusion.PointDenoiser, diffusion.DigitDenoiser, diffusion.beta_schedule,
-         diffusion.time_embedding, diffusion._ring_points, gan.ring_of_gaussians, gan.ToyData,
-         diffusion.build_from_recipe, diffusion.train_from_recipe, *_FIT)
+# Training reaches the forward process and the loss only (diffusion.ForwardProcess); DDPM's sampling and bound do not
+# change the weights, so they are not keyed.
+_DDPM = (diffusion.ForwardProcess, diffusion.beta_schedule, diffusion.denoisers.time_embedding, diffusion.build_from_recipe,
+         diffusion.train_from_recipe, *_FIT)
+_DDPM_RING = (*_DDPM, diffusion.denoisers.PointDenoiser, diffusion._build_ring, diffusion._train_ring, diffusion._ring_points,
+              gan.ring_of_gaussians, gan.ToyData)
+_DDPM_MNIST = (*_DDPM, diffusion.denoisers.DigitDenoiser, diffusion.denoisers._Block, diffusion._build_digits, diffusion._train_digits)
 _GAN_LOOP = (gan.train_gan, gan_training.GANTrainConfig, gan_training._train_gan_loop, gan_training._data_stream,
              gan.discriminator_loss, gan.generator_loss, gan.info_loss, gan_losses._logits, gan_networks._Generator,
              gan_networks._real_batch, gan_networks._code, gan_networks._runs, gan_builders._init_rng)
@@ -162,5 +166,5 @@ def entries() -> dict[str, Entry]:
                        (gan.DCGAN, gan.DCGenerator, gan.DCDiscriminator, gan.build_from_recipe,
                         gan.train_from_recipe, *_GAN_LOOP)),
         "flow_moons": Entry("FLOW_MOONS", flow.build_from_recipe, flow.train_from_recipe, _FLOW),
-        # "ddpm_ring" and "ddpm_mnist" (recipes DDPM_RING / DDPM_MNIST, reaches _DDPM) join once their weights ship.
+        "ddpm_ring": Entry("DDPM_RING", diffusion.build_from_recipe, diffusion.train_from_recipe, _DDPM_RING),
     }

@@ -137,14 +137,24 @@ def test_the_loss_is_zero_for_the_true_noise_and_positive_otherwise():
 @pytest.mark.parametrize(
     "call, error, words",
     [
-        (lambda d: d.q_sample([[0.0, 0.0]], 1), TypeError, "floating-point torch.Tensor"),
-        (lambda d: d.q_sample(torch.zeros(3, 5), 1), ValueError, r"shape \(batch, 2\)"),
-        (lambda d: d.q_sample(torch.zeros(3, 2), 0), ValueError, r"t in 1..20"),
-        (lambda d: d.q_sample(torch.zeros(3, 2), 21), ValueError, r"t in 1..20"),
-        (lambda d: d.q_sample(torch.zeros(3, 2), torch.ones(3)), TypeError, "long tensor"),
-        (lambda d: d.sample(0), ValueError, "expects n a positive int"),
-        (lambda d: d.ddim_sample(4, 21), ValueError, "at most T = 20"),
-        (lambda d: d.ddim_sample(4, 5, generator=1), TypeError, "generator must be a torch.Generator"),
+        (lambda d: d.q_sample([[0.0, 0.0]], 1), TypeError, "DDPM.q_sample expects x0 a torch.Tensor"),
+        (lambda d: d.q_sample(torch.zeros(3, 5), 1), ValueError, r"x0 with finite values and shape \(batch, 2\)"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), 0), ValueError, r"expects t an int in \[1, 20\]; got 0"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), 21), ValueError, r"expects t an int in \[1, 20\]; got 21"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), torch.ones(3)), TypeError, "long tensor.*got dtype torch.float32"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), torch.ones(2, dtype=torch.long)), ValueError, r"got shape \(2,\)"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), torch.tensor([1, 2, 30])), ValueError, "got values in 1..30"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), 1, noise=torch.zeros(3, 1)), ValueError, "expects noise"),
+        (lambda d: d.loss(torch.zeros(0, 2)), ValueError, "x0 at least one row"),
+        (lambda d: d.loss(torch.tensor([[float("nan"), 0.0]])), ValueError, "got NaN or inf"),
+        (lambda d: d.sample(-1), ValueError, "expects n an int >= 0"),
+        (lambda d: d.sample(2, clip=0.0), ValueError, "expects clip a positive"),
+        (lambda d: d.ddim_sample(4, 21), ValueError, r"expects steps an int in \[1, 20\]; got 21"),
+        (lambda d: d.ddim_sample(4, 5, eta=-1.0), ValueError, "expects eta a number >= 0"),
+        (lambda d: d.ddim_sample(4, 5, generator=1), TypeError, "expects generator a torch.Generator or None"),
+        (lambda d: d.trajectory(2, keep=[21]), ValueError, r"expects keep an int in \[0, 20\]"),
+        (lambda d: d.trajectory(2, keep=5), TypeError, "expects keep a sequence of time steps"),
+        (lambda d: d.score(torch.zeros(3, 2), 0), ValueError, r"DDPM.score expects t an int in \[1, 20\]"),
     ],
 )
 def test_bad_inputs_get_clear_errors(call, error, words):
@@ -153,10 +163,33 @@ def test_bad_inputs_get_clear_errors(call, error, words):
 
 
 def test_bad_schedules_and_variances_get_clear_errors():
-    with pytest.raises(ValueError, match="'linear' or 'cosine'"):
+    with pytest.raises(ValueError, match=r"beta_schedule expects kind one of \['linear', 'cosine'\]; got 'quadratic'"):
         diffusion.beta_schedule(10, "quadratic")
-    with pytest.raises(ValueError, match="'posterior' or 'beta'"):
+    with pytest.raises(ValueError, match=r"DDPM expects variance one of \['posterior', 'beta'\]; got 'learned'"):
         diffusion.DDPM(_Zero(), 2, T=10, variance="learned")
+    with pytest.raises(TypeError, match="DDPM expects denoiser a torch.nn.Module"):
+        diffusion.DDPM(lambda x, t: x, 2, T=10)
+
+
+def test_the_trajectory_is_the_ancestral_chain_and_ends_in_the_sample():
+    ddpm = _optimal_ddpm(50)
+    path = ddpm.trajectory(300, torch.Generator().manual_seed(5))
+    assert list(path) == list(range(50, -1, -1)) and all(x.shape == (300, 1) for x in path.values())
+    assert torch.equal(path[0], ddpm.sample(300, torch.Generator().manual_seed(5)))
+    assert path[50].std().item() == pytest.approx(1.0, abs=0.1)  # x_T is the N(0, 1) start
+    some = ddpm.trajectory(300, torch.Generator().manual_seed(5), keep=[0, 25, 50])
+    assert list(some) == [50, 25, 0] and all(torch.equal(some[t], path[t]) for t in some)
+    x, kept = ddpm.sample(300, torch.Generator().manual_seed(5), keep=(10,))
+    assert torch.equal(x, path[0]) and list(kept) == [10] and torch.equal(kept[10], path[10])
+    for step in (40, 10):  # on the way, x_t follows the marginal q_t = N(sqrt(ab) m, ab s^2 + 1 - ab)
+        ab = ddpm.alpha_bars[step]
+        assert path[step].mean().item() == pytest.approx((ab.sqrt() * M).item(), abs=0.15)
+
+
+def test_sampling_zero_points_gives_an_empty_batch():
+    ddpm = diffusion.DDPM(_Zero(), 2, T=5)
+    for x in (ddpm.sample(0), ddpm.ddim_sample(0, 3), ddpm.trajectory(0)[0]):
+        assert x.shape == (0, 2) and x.dtype == torch.float32
 
 
 def test_the_ring_recipe_trains_every_run():
