@@ -72,18 +72,18 @@ def reverse_frames(ddpm, n: int = 6, seed: int = 0, clip: float | None = 1.0) ->
     """One ancestral sampling run of ``n`` digits: x_T, ..., x_1, x_0 and the guesses x0_hat along the way."""
     _check_ddpm("reverse_frames", ddpm)
     n = V.positive_int("reverse_frames", "n", n)
-    T = ddpm.T
-    x_final, kept = ddpm.sample(n, generator=torch.Generator().manual_seed(seed), clip=clip, keep=tuple(range(1, T + 1)))
-    ts = np.arange(T, -1, -1)
+    run = ddpm.trajectory(n, generator=torch.Generator().manual_seed(seed), clip=clip)  # {t: x_t}, t = T..0
+    ts = np.array(sorted(run, reverse=True))
     xs, guesses = [], []
-    for t in ts[:-1]:
-        xt = kept[int(t)]
-        tt = torch.full((n,), int(t), dtype=torch.long)
-        guess = ddpm._predict_x0(xt, tt, ddpm.denoiser(xt, tt), clip)
+    for t in ts:
+        xt = run[int(t)]
+        if t > 0:
+            tt = torch.full((n,), int(t), dtype=torch.long)
+            guess = ddpm._predict_x0(xt, tt, ddpm.denoiser(xt, tt), clip)
+        else:
+            guess = xt
         xs.append(xt)
         guesses.append(guess)
-    xs.append(x_final)
-    guesses.append(x_final)
     return DiffusionFrames(ts, torch.stack(xs).numpy(), ddpm.alpha_bars.double().numpy(),
                            torch.stack(guesses).numpy(), "reverse")
 
