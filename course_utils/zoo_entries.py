@@ -26,20 +26,25 @@ def build_realnade(recipe) -> nade.RealNADE:
     return nade.RealNADE(n_dims=2, n_hidden=recipe.n_hidden, n_components=recipe.n_components)
 
 
-def train_realnade(recipe, progress: bool = True):
-    """Maximum likelihood on ``two_moons()``'s training half; ``test_nll`` on the other half (nats per point)."""
+def fit_moons(model, recipe, progress: bool = True, desc: str = "training"):
+    """Maximum likelihood on ``two_moons()``'s standardised training half, the one fit of every density on the moons
+    (RealNADE in notebook 04, the flow in 07); ``test_nll`` on the other half (nats per point)."""
     import torch
 
     moons_train, moons_test = two_moons()
-    model = build_realnade(recipe)
     history = fit(model, lambda m, xb: -m.log_prob(xb).mean(), moons_train, epochs=recipe.epochs,
                   batch_size=recipe.batch_size, lr=recipe.lr, generator=torch.Generator().manual_seed(recipe.seed),
-                  progress=progress, desc="RealNADE")
+                  progress=progress, desc=desc)
     with torch.no_grad():
         history["test_nll"] = -model.eval().log_prob(moons_test).mean().item()
     history["epoch_seconds"] = history.pop("seconds")
     history["seconds"] = history["epoch_seconds"][-1]
     return model, history
+
+
+def train_realnade(recipe, progress: bool = True):
+    """RealNADE fitted by ``fit_moons``."""
+    return fit_moons(build_realnade(recipe), recipe, progress, "RealNADE")
 
 
 def build_classifier(recipe) -> classifier.DigitClassifier:
@@ -121,8 +126,8 @@ def train_gan_1d(recipe, progress: bool = True):
 _FIT = (fit, batches, training._batches, training._data)
 _VAE = (vae.VAE, vae._mlp, vae.reparameterize, vae.kl_normal_std, vae.negative_elbo,
         vae.build_from_recipe, vae.train_from_recipe, *_FIT)
-_FLOW = (flow.RealNVP, flow.AffineCoupling, flow._check_points, two_moons, flow.build_from_recipe,
-         flow.train_from_recipe, *_FIT)
+_FLOW = (flow.RealNVP, flow.AffineCoupling, two_moons, flow.build_from_recipe,
+         flow.train_from_recipe, fit_moons, *_FIT)
 # Training reaches the forward process and the loss only (diffusion.ForwardProcess); DDPM's sampling and bound do not
 # change the weights, so they are not keyed.
 _DDPM = (diffusion.ForwardProcess, diffusion.beta_schedule, diffusion.denoisers.time_embedding, diffusion.build_from_recipe,
@@ -142,7 +147,7 @@ def entries() -> dict[str, Entry]:
         "nade": Entry("NADE", nade.build_from_recipe, nade.train_from_recipe,
                       (nade.NADE, nade._NADEConditionals, nade.build_from_recipe, nade.train_from_recipe, *_FIT)),
         "realnade_moons": Entry("REALNADE_MOONS", build_realnade, train_realnade,
-                                (nade.RealNADE, nade._positive, two_moons, build_realnade, train_realnade, *_FIT)),
+                                (nade.RealNADE, nade._positive, two_moons, build_realnade, train_realnade, fit_moons, *_FIT)),
         "pixelcnn": Entry("PIXELCNN", pixelcnn.build_from_recipe, pixelcnn.train_from_recipe,
                           (pixelcnn.PixelCNN, pixelcnn.MaskedConv2d, pixelcnn.causal_mask, pixelcnn._odd,
                            pixelcnn.build_from_recipe, pixelcnn.train_from_recipe, *_FIT)),

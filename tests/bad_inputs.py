@@ -16,7 +16,8 @@ and classifies what happened:
 
 ``python tests/bad_inputs.py`` prints the counts; ``tests/test_bad_inputs.py``
 asserts them. The table only uses names that existed before the validation
-layer (commit 4d8908d), so the same file measures the code before and after.
+layer (commit 4d8908d), so the same file measures the code before and after,
+except the block for notebook 07's flow and diffusion model, which came later.
 """
 
 from __future__ import annotations
@@ -637,6 +638,66 @@ def _build():
                                                      ("range:negative", (-2, -3), "error")],
         lambda v: sampling.sampling_trace(nade_model, _gen(), shape=v))
     add("widgets.sampling.sampling_trace", "generator", generator_variants(), lambda v: sampling.sampling_trace(nade_model, v, shape=(2, 3)))
+
+    # -- notebook 07: the flow and the diffusion model (names added after the validation layer) --------
+    from course_utils.models import denoisers, diffusion, elbo as delbo, flow
+
+    nvp = lambda: fresh(lambda: flow.RealNVP(2, 2, 4))  # noqa: E731
+    T7 = 4
+    ddpm = lambda: fresh(lambda: diffusion.DDPM(denoisers.PointDenoiser(2, T7, 4, 1), 2, T7, "cosine"))  # noqa: E731
+    for name, call in [("RealNVP.log_prob", lambda v: nvp().log_prob(v)), ("RealNVP.forward", lambda v: nvp()(v)),
+                       ("DDPM.q_sample", lambda v: ddpm().q_sample(v, 2, generator=_gen())),
+                       ("DDPM.score", lambda v: ddpm().score(v, 2)),
+                       ("DDPM.elbo", lambda v: ddpm().elbo(v, generator=_gen())),
+                       ("DDPM.log_prob_estimate", lambda v: ddpm().log_prob_estimate(v, 3, _gen())),
+                       ("elbo.elbo_terms", lambda v: delbo.elbo_terms(ddpm(), v, _gen()))]:
+        arg = {"DDPM.q_sample": "x0", "DDPM.score": "xt"}.get(name, "x")
+        empty = rows0 if name != "elbo.elbo_terms" else (lambda r: r["prior"].shape == (0,) and r["eps"].shape == (T7, 0, 2))
+        add(name, arg, batch_variants(x2, "real", empty=empty), call, x2)
+    add("RealNVP.inverse", "z", batch_variants(x2, "real", empty=rows0), lambda v: nvp().inverse(v), x2)
+    add("DDPM.loss", "x0", batch_variants(x2, "real", empty="error"), lambda v: (torch.manual_seed(0), ddpm().loss(v))[1], x2)
+    for name, call in [("RealNVP.sample", lambda n, g: nvp().sample(n, g)), ("DDPM.sample", lambda n, g: ddpm().sample(n, g)),
+                       ("DDPM.ddim_sample", lambda n, g: ddpm().ddim_sample(n, 2, g)),
+                       ("DDPM.trajectory", lambda n, g: ddpm().trajectory(n, g))]:
+        add(name, "n", count_variants(), lambda v, c=call: c(v, _gen()))
+        add(name, "generator", generator_variants(), lambda v, c=call: c(2, v))
+    times = [("range:zero", 0, "error"), ("range:above T", T7 + 1, "error"), ("size:float", 1.5, "error"),
+             ("size:bool", True, "error"), ("None", None, "error"), ("dtype:float", torch.ones(8), "error"),
+             ("shape:mismatch", torch.ones(3, dtype=torch.long), "error"),
+             ("range:tensor", torch.full((8,), T7 + 1, dtype=torch.long), "error")]
+    add("DDPM.q_sample", "t", times, lambda v: ddpm().q_sample(x2, v))
+    add("DDPM.score", "t", times, lambda v: ddpm().score(x2, v))
+    add("DDPM.q_sample", "noise", [("shape:mismatch", x2[:3], "error"), ("nan", _with(x2, math.nan), "error"),
+                                   ("container:numpy", x2.numpy(), "error")], lambda v: ddpm().q_sample(x2, 1, v))
+    add("DDPM.q_sample", "generator", generator_variants(), lambda v: ddpm().q_sample(x2, 1, generator=v))
+    add("DDPM.ddim_sample", "steps", size_variants() + [("range:above T", T7 + 1, "error")], lambda v: ddpm().ddim_sample(2, v))
+    add("DDPM.ddim_sample", "eta", [("range:negative", -1.0, "error"), ("nan", math.nan, "error"),
+                                    ("container:str", "0", "error"), ("None", None, "error")],
+        lambda v: ddpm().ddim_sample(2, 2, eta=v))
+    for name, call in [("DDPM.sample", lambda v: ddpm().sample(2, clip=v)),
+                       ("DDPM.ddim_sample", lambda v: ddpm().ddim_sample(2, 2, clip=v))]:
+        add(name, "clip", [v for v in positive_variants() if v[0] != "None"], call)
+    add("DDPM.trajectory", "keep", [("range:above T", [T7 + 1], "error"), ("range:negative", [-1], "error"),
+                                    ("size:float", [1.5], "error"), ("container:int", 3, "error"),
+                                    ("container:str", "12", "error")], lambda v: ddpm().trajectory(2, keep=v))
+    add("DDPM.elbo", "n_samples", size_variants(), lambda v: ddpm().elbo(x2, n_samples=v))
+    add("DDPM.elbo", "generator", generator_variants(), lambda v: ddpm().elbo(x2, generator=v))
+    add("DDPM.log_prob_estimate", "k", size_variants(), lambda v: ddpm().log_prob_estimate(x2, v))
+    add("elbo.elbo_terms", "noise", [("shape:mismatch", torch.zeros(T7, 3, 2), "error"), ("None", "abc", "error")],
+        lambda v: delbo.elbo_terms(ddpm(), x2, noise=v))
+    for name, ctor, args in [("RealNVP", flow.RealNVP, {"n_dims": 2, "n_layers": 2, "n_hidden": 3}),
+                             ("DDPM", lambda **a: diffusion.DDPM(denoisers.PointDenoiser(2, 4), **a), {"n_dims": 2, "T": 4}),
+                             ("diffusion.beta_schedule", diffusion.beta_schedule, {"T": 4})]:
+        for arg in args:
+            add(name, arg, size_variants(), lambda v, c=ctor, a=args, k=arg: c(**{**a, k: v}))
+    add("RealNVP", "n_dims", [("range:one", 1, "error")], lambda v: flow.RealNVP(v))
+    add("diffusion.beta_schedule", "kind", choice_variants(), lambda v: diffusion.beta_schedule(4, v))
+    for arg in ("schedule", "variance"):
+        add("DDPM", arg, choice_variants(), lambda v, a=arg: diffusion.DDPM(denoisers.PointDenoiser(2, 4), 2, 4, **{a: v}))
+    add("DDPM", "denoiser", [("container:int", 3, "error"), ("None", None, "error"),
+                             ("container:function", lambda x, t: x, "error")], lambda v: diffusion.DDPM(v, 2, 4))
+    add("diffusion.to_pixels", "x", [("None", None, "error"), ("container:list", [0.0, 1.0], "error"),
+                                     ("container:numpy", np.zeros(3), "error")], lambda v: diffusion.to_pixels(v))
 
     # -- the git sandbox ------------------------------------------------------------------------
     from course_utils.gitsandbox import GitSandbox

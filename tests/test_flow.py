@@ -19,14 +19,17 @@ def _random_flow(n_dims=2, n_layers=4, seed=0):
     return model
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("n_dims", [2, 3, 5])
-def test_inverse_undoes_forward_to_1e_5(n_dims):
-    model = _random_flow(n_dims)
-    x = torch.randn(64, n_dims, dtype=torch.float64) * 2
+def test_inverse_undoes_forward_to_1e_5(n_dims, dtype):
+    model = _random_flow(n_dims).to(dtype)
+    x = torch.randn(64, n_dims, dtype=dtype) * 2
     z, log_det = model(x)
     x_back, log_det_inv = model.inverse(z)
-    assert (x_back - x).abs().max() < 1e-5
-    assert (log_det + log_det_inv).abs().max() < 1e-5  # det of the inverse is the reciprocal
+    # float64: 1e-5 absolute; float32: 1e-5 relative to the largest value on the way (its rounding is ~1e-7 of that)
+    scale = 1.0 if dtype == torch.float64 else max(1.0, z.abs().max().item(), log_det.abs().max().item())
+    assert (x_back - x).abs().max() < 1e-5 * scale
+    assert (log_det + log_det_inv).abs().max() < 1e-5 * scale  # det of the inverse is the reciprocal
     assert (z - x).abs().max() > 0.1  # the flow is not the identity
 
 
@@ -75,11 +78,12 @@ def test_a_fresh_flow_is_the_identity_and_scores_the_standard_normal():
 @pytest.mark.parametrize(
     "bad, error, words",
     [
-        ([[0.0, 1.0]], TypeError, "torch.Tensor"),
-        (torch.zeros(3, 2, dtype=torch.long), TypeError, "floating-point"),
-        (torch.zeros(3, 3), ValueError, "shape (batch, 2)"),
-        (torch.zeros(2), ValueError, "shape (batch, 2)"),
-        (torch.tensor([[float("nan"), 0.0]]), ValueError, "finite"),
+        ([[0.0, 1.0]], TypeError, "RealNVP.log_prob expects x a torch.Tensor"),
+        (torch.zeros(3, 2, dtype=torch.complex64), TypeError, "complex"),
+        (torch.zeros(3, 3), ValueError, "x with finite values and shape (batch, 2); got shape (3, 3)"),
+        (torch.zeros(2), ValueError, "shape (batch, 2); got shape (2,)"),
+        (torch.tensor([[float("nan"), 0.0]]), ValueError, "got NaN or inf"),
+        (torch.tensor([[float("inf"), 0.0]]), ValueError, "got NaN or inf"),
     ],
 )
 def test_bad_points_get_clear_errors(bad, error, words):
@@ -88,16 +92,28 @@ def test_bad_points_get_clear_errors(bad, error, words):
         model.log_prob(bad)
 
 
+def test_integer_and_float64_points_are_cast_and_an_empty_batch_is_empty():
+    model = _random_flow(2).float()
+    x = torch.tensor([[1, -2], [0, 3]])
+    assert torch.allclose(model.log_prob(x), model.log_prob(x.float()))
+    assert model.log_prob(x.double()).dtype == torch.float32
+    assert model.log_prob(torch.zeros(0, 2)).shape == (0,)
+    empty = model.sample(0)
+    assert empty.shape == (0, 2) and empty.dtype == torch.float32
+
+
 def test_bad_constructor_and_sample_arguments_get_clear_errors():
-    with pytest.raises(ValueError, match="n_dims must be at least 2"):
+    with pytest.raises(ValueError, match=r"RealNVP expects n_dims an int >= 2 \(a coupling splits the coordinates\); got 1"):
         flow.RealNVP(n_dims=1)
     with pytest.raises(ValueError, match="expects n_layers a positive int"):
         flow.RealNVP(n_layers=0)
     model = flow.RealNVP(2, 2, 8)
-    with pytest.raises(ValueError, match="expects n a positive int"):
-        model.sample(0)
-    with pytest.raises(TypeError, match="generator must be a torch.Generator"):
+    with pytest.raises(ValueError, match="RealNVP.sample expects n an int >= 0; got -1"):
+        model.sample(-1)
+    with pytest.raises(TypeError, match="RealNVP.sample expects generator a torch.Generator or None"):
         model.sample(3, generator=0)
+    with pytest.raises(ValueError, match=r"RealNVP.inverse expects z with finite values and shape \(batch, 2\)"):
+        model.inverse(torch.zeros(4, 5))
 
 
 def test_the_recipe_trains_and_reports_a_test_nll():

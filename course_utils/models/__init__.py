@@ -9,6 +9,10 @@
 ``autoencoder``  ``Autoencoder``: a plain (not generative) autoencoder
 ``gan``          generators, discriminators, losses, training and theory
 ``classifier``   ``DigitClassifier``: the yardstick of sample scores
+``flow``         ``RealNVP``: affine couplings, an exact likelihood (notebook 07)
+``diffusion``    ``DDPM``: samples, an ELBO and an importance estimate (notebook 07)
+``denoisers``    the noise predictors of the diffusion models
+``elbo``         the diffusion ELBO term by term
 ``contract``     the model contract (``typing.Protocol`` per family)
 ===============  ==============================================================
 
@@ -16,7 +20,7 @@
 tiny instance; ``tests/test_model_contract.py`` checks the contract on each.
 A new model joins with one line, e.g.::
 
-    register("flow", EXACT_CONTINUOUS, lambda: flow.RealNVP(2, n_hidden=8))
+    register("wavelet_flow", EXACT_CONTINUOUS, lambda: MyFlow(2))
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from typing import Callable
 
 import torch
 
-from . import autoencoder, baselines, classifier, contract, gan, gmm, nade, pixelcnn, vae
+from . import autoencoder, baselines, classifier, contract, denoisers, diffusion, elbo, flow, gan, gmm, nade, pixelcnn, vae
 from .autoencoder import Autoencoder
 from .baselines import IndependentBernoulli, MarkovBernoulli
 from .classifier import DigitClassifier
+from .diffusion import DDPM
+from .flow import RealNVP
 from .gan import DCGAN, DCDiscriminator, DCGenerator, MLPDiscriminator, MLPGenerator
 from .gmm import GMM, fit_gmm
 from .nade import NADE, RealNADE
@@ -39,7 +45,7 @@ from .vae import VAE
 __all__ = [
     "IndependentBernoulli", "MarkovBernoulli", "NADE", "RealNADE", "PixelCNN", "MaskedConv2d", "GMM", "fit_gmm",
     "VAE", "Autoencoder", "DigitClassifier", "MLPGenerator", "MLPDiscriminator", "DCGenerator", "DCDiscriminator",
-    "DCGAN", "REGISTRY", "ModelEntry", "register", "EXACT_BINARY", "EXACT_CONTINUOUS", "BOUND_ONLY", "IMPLICIT",
+    "DCGAN", "RealNVP", "DDPM", "REGISTRY", "ModelEntry", "register", "EXACT_BINARY", "EXACT_CONTINUOUS", "BOUND_ONLY", "IMPLICIT",
 ]
 
 #: Families of the contract: what the contract test checks on top of shapes, seeds and bad inputs.
@@ -86,6 +92,14 @@ def _binary_data(n: int, d: int, seed: int = 0) -> torch.Tensor:
     return torch.maximum(x, torch.roll(x, 1, dims=1) * (torch.rand(n, d, generator=g) < 0.5).float())
 
 
+def _random_weights(model: torch.nn.Module, scale: float) -> torch.nn.Module:
+    """Every parameter drawn from N(0, scale^2), so that a zero-initialised layer is not the identity in the test."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, scale)
+    return model
+
+
 def _seeded(factory: Callable[[], object], seed: int = 0) -> Callable[[], object]:
     def build():
         with torch.random.fork_rng(devices=[]):
@@ -105,3 +119,7 @@ register("vae", BOUND_ONLY, _seeded(lambda: VAE(5, 2, 6)), values="unit")
 register("mlp_generator", IMPLICIT, _seeded(lambda: MLPGenerator(2, 2, 8, 1)), values="real")
 register("dc_generator", IMPLICIT, _seeded(lambda: DCGenerator(4, 2)), values="unit")
 register("dcgan", IMPLICIT, _seeded(lambda: DCGAN(4, 2)), values="unit")
+register("flow", EXACT_CONTINUOUS, _seeded(lambda: _random_weights(RealNVP(2, n_layers=4, n_hidden=8), 0.3)))
+register("ddpm", BOUND_ONLY, lambda: DDPM(denoisers.GaussianDenoiser(torch.cumprod(1 - diffusion.beta_schedule(4, "cosine"), 0),
+                                                                    [0.2, -0.2], [0.8, 0.8]), 2, T=4, schedule="cosine"),
+         values="real")

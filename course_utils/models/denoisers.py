@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["time_embedding", "PointDenoiser", "DigitDenoiser"]
+__all__ = ["time_embedding", "PointDenoiser", "DigitDenoiser", "GaussianDenoiser"]
 
 
 def time_embedding(t: torch.Tensor, T: int, dim: int) -> torch.Tensor:
@@ -84,3 +84,24 @@ class DigitDenoiser(nn.Module):
         h = self.up2(torch.cat([F.interpolate(h, scale_factor=2), h1], 1), emb)
         h = self.up1(torch.cat([F.interpolate(h, scale_factor=2), h0], 1), emb)
         return self.out(h).reshape(x.shape)
+
+
+class GaussianDenoiser(nn.Module):
+    """The optimal eps_theta when x_0 ~ N(mean, diag(std^2)), in closed form:
+
+        E[eps | x_t] = sqrt(1 - ab_t) (x_t - sqrt(ab_t) mean) / (ab_t std^2 + 1 - ab_t),
+
+    ``alpha_bars`` the schedule's alpha_bar_0..T. ``mean`` and ``std`` (n_dims,) are
+    parameters: a diffusion model that is exact for Gaussian data, for tests and checks.
+    """
+
+    def __init__(self, alpha_bars: torch.Tensor, mean, std):
+        super().__init__()
+        self.register_buffer("alpha_bars", torch.as_tensor(alpha_bars, dtype=torch.float32).clone())
+        self.mean = nn.Parameter(torch.as_tensor(mean, dtype=torch.float32).clone().reshape(-1))
+        self.log_std = nn.Parameter(torch.as_tensor(std, dtype=torch.float32).log().clone().reshape(-1))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        ab = self.alpha_bars[t][:, None].to(x)
+        var = torch.exp(2 * self.log_std).to(x)
+        return (1 - ab).sqrt() * (x - ab.sqrt() * self.mean.to(x)) / (ab * var + 1 - ab)

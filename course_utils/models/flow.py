@@ -30,17 +30,6 @@ from .. import validation as V
 __all__ = ["AffineCoupling", "RealNVP", "build_from_recipe", "train_from_recipe"]
 
 
-def _check_points(x, n_dims: int, where: str) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{where} expects x as a torch.Tensor of shape (batch, {n_dims}); got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise TypeError(f"{where} expects a floating-point tensor (float32 or float64); got dtype {x.dtype}")
-    if x.dim() != 2 or x.shape[1] != n_dims:
-        raise ValueError(f"{where} expects x of shape (batch, {n_dims}); got shape {tuple(x.shape)}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{where} expects finite values; got NaN or inf")
-
-
 class AffineCoupling(nn.Module):
     """One affine coupling layer with a fixed binary ``mask`` (1: kept, 0: moved).
 
@@ -85,18 +74,22 @@ class RealNVP(nn.Module):
 
     def __init__(self, n_dims: int = 2, n_layers: int = 8, n_hidden: int = 64):
         super().__init__()
-        V.positive_int("RealNVP", "n_dims", n_dims)
-        V.positive_int("RealNVP", "n_layers", n_layers)
-        V.positive_int("RealNVP", "n_hidden", n_hidden)
+        n_dims = V.positive_int("RealNVP", "n_dims", n_dims)
+        n_layers = V.positive_int("RealNVP", "n_layers", n_layers)
+        n_hidden = V.positive_int("RealNVP", "n_hidden", n_hidden)
         if n_dims < 2:
-            raise ValueError(f"RealNVP: n_dims must be at least 2 (a coupling splits the coordinates); got {n_dims}")
+            V.fail("RealNVP", "n_dims", "an int >= 2 (a coupling splits the coordinates)", repr(n_dims))
         self.n_dims = n_dims
         half = (torch.arange(n_dims) % 2).float()
         self.layers = nn.ModuleList(AffineCoupling(half if k % 2 else 1 - half, n_hidden) for k in range(n_layers))
 
+    def _points(self, x, where: str, name: str = "x") -> torch.Tensor:
+        """A (batch, n_dims) batch of finite reals, cast to the parameters' dtype (``V.batch``)."""
+        return V.batch(where, x, self.n_dims, values="real", like=self.layers[0].scale, name=name)
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Data -> base: z = f(x) (batch, D) and log |det df/dx| (batch,), the sum over layers."""
-        _check_points(x, self.n_dims, "RealNVP.forward")
+        x = self._points(x, "RealNVP.forward")
         log_det = x.new_zeros(x.shape[0])
         for layer in self.layers:
             x, ld = layer(x)
@@ -105,7 +98,7 @@ class RealNVP(nn.Module):
 
     def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Base -> data: x = f^{-1}(z) (batch, D) and log |det df^{-1}/dz| (batch,)."""
-        _check_points(z, self.n_dims, "RealNVP.inverse")
+        z = self._points(z, "RealNVP.inverse", "z")
         log_det = z.new_zeros(z.shape[0])
         for layer in reversed(self.layers):
             z, ld = layer.inverse(z)
@@ -114,16 +107,15 @@ class RealNVP(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) = log N(f(x); 0, I) + log |det df/dx|, shape (batch,), nats."""
-        z, log_det = self(x)
+        z, log_det = self(self._points(x, "RealNVP.log_prob"))
         base = -0.5 * (z**2).sum(1) - 0.5 * self.n_dims * math.log(2 * math.pi)
         return base + log_det
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n points x = f^{-1}(z), z ~ N(0, I): shape (n, n_dims)."""
-        V.positive_int("RealNVP.sample", "n", n)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"RealNVP.sample: generator must be a torch.Generator or None; got {type(generator).__name__}")
+        n = V.count("RealNVP.sample", "n", n)
+        V.generator("RealNVP.sample", generator)
         p = next(self.parameters())
         z = torch.randn(n, self.n_dims, generator=generator).to(p)
         return self.inverse(z)[0]
@@ -135,17 +127,10 @@ def build_from_recipe(recipe) -> RealNVP:
 
 
 def train_from_recipe(recipe, progress: bool = True) -> tuple[RealNVP, dict]:
-    """Maximum likelihood on ``two_moons()``'s training half; ``test_nll`` on the other half (nats per point)."""
-    from ..data import two_moons
-    from ..training import fit
+    """Maximum likelihood on ``two_moons()``'s training half; ``test_nll`` on the other half (nats per point).
 
-    moons_train, moons_test = two_moons()
-    model = build_from_recipe(recipe)
-    history = fit(model, lambda m, xb: -m.log_prob(xb).mean(), moons_train, epochs=recipe.epochs,
-                  batch_size=recipe.batch_size, lr=recipe.lr, generator=torch.Generator().manual_seed(recipe.seed),
-                  progress=progress, desc="RealNVP")
-    with torch.no_grad():
-        history["test_nll"] = -model.eval().log_prob(moons_test).mean().item()
-    history["epoch_seconds"] = history.pop("seconds")
-    history["seconds"] = history["epoch_seconds"][-1]
-    return model, history
+    The fit is ``zoo_entries.fit_moons``, the same as RealNADE's in notebook 04.
+    """
+    from ..zoo_entries import fit_moons
+
+    return fit_moons(build_from_recipe(recipe), recipe, progress, "RealNVP")
