@@ -14,6 +14,7 @@ slider to it.
 
 from __future__ import annotations
 
+import functools
 
 import ipywidgets as widgets
 import numpy as np
@@ -81,8 +82,15 @@ def _canvas():
 
 
 def render_change(k: float) -> bytes:
-    """PNG for one k: the map f_k and its slope (left), p_x beside the base density (right), with the integral of p_x."""
+    """PNG for one k: the map f_k and its slope (left), p_x beside the base density (right), with the integral of p_x.
+
+    Each k's picture is drawn once and kept (a slider has at most a few dozen values)."""
     k = V.number("render_change", "k", k, minimum=K_MIN - 1e-9, maximum=K_MAX + 1e-9)
+    return _draw(round(k, 6))
+
+
+@functools.lru_cache(maxsize=128)
+def _draw(k: float) -> bytes:
     blit = FIGURES.get("flows.change", _canvas)
     z, dz = bend(GRID, k)
     p = density(GRID, k)
