@@ -135,9 +135,15 @@ class DiffusionRecipe(Recipe):
     n_runs: int = 1  # independent runs (ring: the 5 seeds of notebook 06)
 
 
+@dataclass(frozen=True)
+class DigitDiffusionRecipe(DiffusionRecipe):
+    ema: float = 0.99  # decay of the exponential moving average of the weights; the average is the model sampled
+
+
 # RealNVP on the two moons, full-batch Adam like REALNADE_MOONS.
 FLOW_MOONS = FlowRecipe(n_layers=8, n_hidden=64, epochs=400, batch_size=1000, lr=5e-3)
 DDPM_RING = DiffusionRecipe(data="ring", T=100, schedule="cosine", n_hidden=128, n_layers=3, n_runs=5, epochs=150,
                             batch_size=1024, lr=3e-3)
-DDPM_MNIST = DiffusionRecipe(data="mnist", T=100, schedule="cosine", n_hidden=512, n_layers=2, epochs=20, batch_size=128,
-                             lr=2e-3)
+# The digit denoiser (an MLP, 0.65 M weights): 90 epochs of 32 steps; 60 s on one thread here, 220 s under load.
+DDPM_MNIST = DigitDiffusionRecipe(data="mnist", T=50, schedule="cosine", n_hidden=320, n_layers=2, epochs=90,
+                                  batch_size=128, lr=2e-3, ema=0.99)

@@ -134,7 +134,7 @@ _DDPM = (diffusion.ForwardProcess, diffusion.beta_schedule, diffusion.denoisers.
          diffusion.train_from_recipe, *_FIT)
 _DDPM_RING = (*_DDPM, diffusion.denoisers.PointDenoiser, diffusion._build_ring, diffusion._train_ring, diffusion._ring_points,
               gan.ring_of_gaussians, gan.ToyData)
-_DDPM_MNIST = (*_DDPM, diffusion.denoisers.DigitDenoiser, diffusion.denoisers._Block, diffusion._build_digits, diffusion._train_digits)
+_DDPM_MNIST = (*_DDPM, diffusion.denoisers.DigitDenoiser, diffusion._build_digits, diffusion._train_digits)
 _GAN_LOOP = (gan.train_gan, gan_training.GANTrainConfig, gan_training._train_gan_loop, gan_training._data_stream,
              gan.discriminator_loss, gan.generator_loss, gan.info_loss, gan_losses._logits, gan_networks._Generator,
              gan_networks._real_batch, gan_networks._code, gan_networks._runs, gan_builders._init_rng)
@@ -172,4 +172,5 @@ def entries() -> dict[str, Entry]:
                         gan.train_from_recipe, *_GAN_LOOP)),
         "flow_moons": Entry("FLOW_MOONS", flow.build_from_recipe, flow.train_from_recipe, _FLOW),
         "ddpm_ring": Entry("DDPM_RING", diffusion.build_from_recipe, diffusion.train_from_recipe, _DDPM_RING),
+        "ddpm_mnist": Entry("DDPM_MNIST", diffusion.build_from_recipe, diffusion.train_from_recipe, _DDPM_MNIST),
     }

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from course_utils import recipes
-from course_utils.models import diffusion, elbo
+from course_utils.models import denoisers, diffusion, elbo
 
 
 class _Zero(nn.Module):
@@ -145,6 +145,7 @@ def test_the_loss_is_zero_for_the_true_noise_and_positive_otherwise():
         (lambda d: d.q_sample(torch.zeros(3, 2), torch.ones(2, dtype=torch.long)), ValueError, r"got shape \(2,\)"),
         (lambda d: d.q_sample(torch.zeros(3, 2), torch.tensor([1, 2, 30])), ValueError, "got values in 1..30"),
         (lambda d: d.q_sample(torch.zeros(3, 2), 1, noise=torch.zeros(3, 1)), ValueError, "expects noise"),
+        (lambda d: d.q_sample(torch.zeros(3, 2), 1, generator=1), TypeError, "DDPM.q_sample expects generator a torch.Gen"),
         (lambda d: d.loss(torch.zeros(0, 2)), ValueError, "x0 at least one row"),
         (lambda d: d.loss(torch.tensor([[float("nan"), 0.0]])), ValueError, "got NaN or inf"),
         (lambda d: d.sample(-1), ValueError, "expects n an int >= 0"),
@@ -302,3 +303,51 @@ def test_the_decoder_and_prior_terms_against_torch_distributions():
     assert torch.allclose(terms["decoder"], decoder) and torch.allclose(terms["prior"], prior)
     assert terms["kl"].shape == (2, 0) and float(beta) == pytest.approx(0.1)
     assert torch.allclose(ddpm.elbo(x, generator=torch.Generator().manual_seed(0)), -(decoder + prior))
+
+
+# ----------------------------------------------------------------------------
+# The denoisers
+# ----------------------------------------------------------------------------
+
+
+def test_the_gaussian_denoiser_is_the_closed_form_optimum():
+    ab = torch.cumprod(1 - diffusion.beta_schedule(30, "cosine"), 0)
+    net = denoisers.GaussianDenoiser(ab, [M], [S]).double()
+    x, t = torch.linspace(-2, 3, 9, dtype=torch.float64)[:, None], torch.arange(1, 31, 3)[:9]
+    assert torch.allclose(net(x, t), _OptimalGaussian(ab, M, S)(x, t))
+
+
+def test_the_digit_denoiser_predicts_noise_through_a_bounded_clean_digit():
+    """eps_hat = (x_t - sqrt(ab) x0_hat) / sqrt(1 - ab) with x0_hat in [-1, 1]: q_sample of x0_hat with eps_hat
+    gives back x_t, at every t."""
+    torch.manual_seed(0)
+    ddpm = diffusion.build_from_recipe(recipes.DDPM_MNIST.replace(n_hidden=16))
+    x0 = torch.randint(0, 2, (6, 784)).float() * 2 - 1
+    for step in (1, 10, ddpm.T):
+        t = torch.full((6,), step)
+        xt = ddpm.q_sample(x0, t, generator=torch.Generator().manual_seed(step))
+        x0_hat, eps_hat = ddpm.denoiser.predict_x0(xt, t), ddpm.denoiser(xt, t)
+        assert x0_hat.abs().max() <= 1 and eps_hat.shape == xt.shape
+        assert torch.allclose(ddpm.q_sample(x0_hat, t, eps_hat), xt, atol=1e-4)
+    assert "alpha_bars" not in ddpm.denoiser.state_dict()  # rebuilt from the recipe, not shipped
+
+
+def test_the_digit_recipe_returns_the_moving_average_of_the_weights():
+    """ema = 0 keeps the last weights; ema = 0.9 lies between the start and the last weights."""
+    import course_utils.data as data
+
+    few = data.load_mnist("train")
+    recipe = recipes.DDPM_MNIST.replace(n_hidden=8, epochs=1, batch_size=400)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(data, "load_mnist", lambda split: tuple(t[:800] for t in few))
+        torch.manual_seed(0)
+        last, history = diffusion.train_from_recipe(recipe.replace(ema=0.0), progress=False)
+        torch.manual_seed(0)
+        start = diffusion.build_from_recipe(recipe)
+        torch.manual_seed(0)
+        averaged, _ = diffusion.train_from_recipe(recipe.replace(ema=0.9), progress=False)
+    assert len(history["train_loss"]) == 1 and history["seconds"] > 0
+    w0, w1, wa = (m.denoiser.out.weight for m in (start, last, averaged))
+    assert not torch.equal(w0, w1)
+    # two steps: avg = 0.81 w0 + 0.09 w_1 + 0.1 w_2, so it stays much closer to the start than the last weights do
+    assert (wa - w0).norm() < 0.3 * (w1 - w0).norm()

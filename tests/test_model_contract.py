@@ -139,14 +139,15 @@ def _mean_and_se(draws: torch.Tensor) -> tuple[float, float]:
 
 @_by_family(models.BOUND_ONLY)
 def test_the_bound_lies_below_the_estimate_which_rises_with_k(entry):
-    """k = 1 is an unbiased estimate of the ELBO (within 4 standard errors); the estimate rises with k (each step
-    within 3 standard errors of rising) and ends above the ELBO."""
+    """k = 1 is an unbiased estimate of the ELBO (within 4 standard errors, 6,000 draws of each); the estimate rises
+    with k (each step within 3 standard errors of rising) and ends above the ELBO."""
     model = entry.tiny()
     x = _data(entry, model, 8)
+    many = x.repeat(25, 1)
     with torch.no_grad():
-        elbo, elbo_se = _mean_and_se(torch.stack([model.elbo(x, n_samples=20, generator=_gen(s)) for s in range(10)]))
-        estimates = [_mean_and_se(torch.stack([model.log_prob_estimate(x, k, generator=_gen(100 + s)) for s in range(30)]))
-                     for k in (1, 4, 16, 64)]
+        elbo, elbo_se = _mean_and_se(torch.stack([model.elbo(many, generator=_gen(s)) for s in range(30)]))
+        estimates = [_mean_and_se(torch.stack([model.log_prob_estimate(x if k > 1 else many, k, generator=_gen(100 + s))
+                                               for s in range(30)])) for k in (1, 4, 16, 64)]
     (first, first_se), (last, _) = estimates[0], estimates[-1]
     assert abs(first - elbo) < 4 * math.hypot(first_se, elbo_se) + 1e-3
     assert elbo <= last + 1e-3

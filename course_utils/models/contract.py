@@ -7,7 +7,8 @@
   a density for real data);
 * ``BoundOnly`` (VAEs, diffusion): ``elbo(x) -> (batch,)``, a lower bound on
   log p(x) in nats, and ``log_prob_estimate(x, k)``, an estimate of log p(x)
-  named as such (never a ``log_prob`` that returns a bound);
+  named as such (never a ``log_prob`` that returns a bound); the DDPM's is a
+  bound on a density of real points (a Gaussian decoder at its last step);
 * ``Autoregressive`` (NADE, PixelCNN, MarkovBernoulli): also
   ``conditional_logits(x) -> (batch, n_dims)``, the logit of
   p(x_j = 1 | the pixels before j), in pixel positions. The sampling widget
