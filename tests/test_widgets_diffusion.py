@@ -24,6 +24,11 @@ class Oracle(nn.Module):
         return (x - ab.sqrt() * self.x_star) / (1 - ab).sqrt()
 
 
+def _small_ddpm():
+    alpha_bars = DDPM(nn.Identity(), 784, T, "cosine").alpha_bars
+    return DDPM(DigitDenoiser(alpha_bars, n_hidden=16), 784, T, "cosine")
+
+
 @pytest.fixture(scope="module")
 def digits():
     g = torch.Generator().manual_seed(0)
@@ -35,7 +40,7 @@ def _is_png(data: bytes) -> bool:
 
 
 def test_forward_frames_follow_the_closed_form_with_one_noise(digits):
-    ddpm = DDPM(DigitDenoiser(T, n_channels=4), 784, T, "cosine")
+    ddpm = _small_ddpm()
     frames = dw.forward_frames(ddpm, digits, seed=3)
     assert frames.x.shape == (T + 1, 3, 784) and list(frames.ts) == list(range(T + 1))
     torch.testing.assert_close(torch.as_tensor(frames.x[0]), digits)
@@ -62,7 +67,7 @@ def test_reverse_frames_with_an_oracle_denoise_to_the_one_data_point(digits):
 
 
 def test_render_slider_and_memo(digits):
-    ddpm = DDPM(DigitDenoiser(T, n_channels=4), 784, T, "cosine")
+    ddpm = _small_ddpm()
     frames = dw.forward_frames(ddpm, digits)
     a, b = dw.render_diffusion(frames, 0), dw.render_diffusion(frames, T)
     assert _is_png(a) and _is_png(b) and a != b and dw.render_diffusion(frames, 0) is a
@@ -78,7 +83,7 @@ def test_render_slider_and_memo(digits):
 
 
 def test_bad_inputs_are_named(digits):
-    ddpm = DDPM(DigitDenoiser(T, n_channels=4), 784, T, "cosine")
+    ddpm = _small_ddpm()
     with pytest.raises(TypeError, match="forward_frames expects ddpm a DDPM on 784-pixel digits"):
         dw.forward_frames(nn.Linear(2, 2), digits)
     with pytest.raises(ValueError, match=r"forward_frames expects x0 digits scaled to \[-1, 1\]"):
