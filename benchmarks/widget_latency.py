@@ -85,9 +85,10 @@ def time_box(box, moves: int) -> dict[str, dict]:
 
 def widgets_of_the_course():
     """(notebook, widget name, builder) for every slider widget in the course."""
-    from course_utils import zoo
+    from course_utils import recipes, zoo
     from course_utils.data import load_mnist
-    from course_utils.widgets import counting, gan, git, latent, probability, sampling, tensors
+    from course_utils.models.diffusion import DDPM
+    from course_utils.widgets import counting, diffusion, flows, gan, git, latent, probability, sampling, tensors
     from course_utils.zoo_entries import ring, two_gaussians
 
     def nade_sampling():
@@ -114,6 +115,14 @@ def widgets_of_the_course():
         model, _ = zoo.trained("dcgan", progress=False)
         return gan.latent_interpolation(gan.LatentPath.random(model.generator, n_pairs=6, seed=3))
 
+    def diffusion_forward():  # as notebook 07 builds it: the digit model's schedule, six test digits
+        schedule = DDPM(torch.nn.Identity(), 784, recipes.DDPM_MNIST.T, recipes.DDPM_MNIST.schedule)
+        return diffusion.diffusion_slider(diffusion.forward_frames(schedule, load_mnist("test")[0][:6] * 2 - 1, seed=0))
+
+    def diffusion_reverse():
+        model, _ = zoo.trained("ddpm_mnist", progress=False)
+        return diffusion.diffusion_slider(diffusion.reverse_frames(model, n=6, seed=0))
+
     return [
         ("01", "likelihood_slider", probability.likelihood_slider),
         ("01", "law_of_large_numbers_slider", probability.law_of_large_numbers_slider),
@@ -125,6 +134,9 @@ def widgets_of_the_course():
         ("06", "replay_1d (1-D GAN training)", gan_replay),
         ("06", "code_explorer (InfoGAN on the ring)", gan_code),
         ("06", "latent_interpolation (DCGAN)", dcgan_path),
+        ("07", "change_of_variables (1-D flow)", lambda: flows.change_of_variables(k=0.8)),
+        ("07", "diffusion_slider (forward process)", diffusion_forward),
+        ("07", "diffusion_slider (reverse process)", diffusion_reverse),
         ("A1", "replay_slider (feature branch)", lambda: git.replay_slider(git.FEATURE_BRANCH_STORY)),
     ]
 

@@ -22,6 +22,7 @@ MIN_EXERCISES = {
     "04_nade.ipynb": 3,
     "05_vae.ipynb": 3,
     "06_gans.ipynb": 3,
+    "07_flows_and_diffusion.ipynb": 4,
     "A1_git_workflow.ipynb": 3,
 }
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

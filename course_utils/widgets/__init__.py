@@ -12,6 +12,8 @@ counting       03: parameter counts over n
 sampling       04: NADE drawing an image pixel by pixel
 latent         05: the VAE latent-space explorer
 gan            06: 1-D training replay, InfoGAN code, latent path
+flows          07: the change of variables through a monotone map
+diffusion      07: the forward process, a reverse run step by step
 git            A1: a scenario's commit graphs, step by step
 =============  ====================================================
 """

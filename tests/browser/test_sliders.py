@@ -86,7 +86,8 @@ def _move_slider_and_compare(page, css_class, notebook, artifacts, presses=5):
 
 @pytest.mark.parametrize(
     "notebook, css_class",
-    [("05_vae.ipynb", "latent-explorer"), ("01_probability_and_mle.ipynb", "likelihood-explorer")],
+    [("05_vae.ipynb", "latent-explorer"), ("01_probability_and_mle.ipynb", "likelihood-explorer"),
+     ("07_flows_and_diffusion.ipynb", "flow-change-of-variables")],
 )
 def test_slider_redraws_image(lab_server, browser, artifacts, notebook, css_class):
     base, token, _ = lab_server
