@@ -42,7 +42,11 @@ _PLACE = (
 #: The References heading, in either edition (the Korean one may say 참고 문헌).
 REFERENCES_HEADING = r"^#+\s*(?:References|참고\s*문헌)"
 #: Korean writes a section after its number: 8.2절 (장 is not one: 4,000장 counts images).
-_PLACE_KO = re.compile(r"(?<![\d.,])\d+(?:\.\d+)*\s*절")
+_PLACE_KO = re.compile(
+    r"(?<![\d.,])\d+(?:\.\d+)*\s*절"
+    r"|(?:보조정리|정리|명제|표|그림|식|부록|노트북|노트)\s*\d+(?:\.\d+)*"  # 보조정리 5.1, 노트북 04: the place word first
+    r"|(?<![\d.,])(?:1[89]|20)\d0(?:s|년대)"  # a decade (the 2010s, 2010년대), not a quantity
+)
 _PLACE_REF = re.compile(_PLACE + r"\s+\d+(?:\.\d+)*(?:\s*(?:[-–,]|and|or|to)\s*\d+(?:\.\d+)*)*|§\s*\d+(?:\.\d+)*", re.I)
 
 _NUMBER = re.compile(
