@@ -51,13 +51,13 @@ LABELS = {
                      "order; each page is the notebook as executed, and its sliders move (through pictures drawn when the site was\n"
                      "built). To run and change the code, get the course and run <code>python course.py lab</code> (or\n"
                      "<code>make lab</code>): the notebook combines sliders freely.")},
-    "ko": {"title": "심층 생성 모델의 기초", "search": "강의 검색", "home": "강의 지도", "min": "분",
+    "ko": {"title": "심층 생성 모델의 기초", "search": "강좌 검색", "home": "강좌 지도", "min": "분",
            "objectives": "학습 목표", "columns": ("노트북", "왜 중요한가", "학습 시간"),
            "switch": "English", "suffix": ".ko", "objectives_marker": r"\*\*학습 목표\*\*",
            "time": r"(?:학습|공부) 시간\**\s*:?\**\s*약\s*(\d+)\s*분",
-           "intro": ("노트북 {n}개, 모두 합쳐 약 {total}분 분량의 인터랙티브 강의입니다. 순서대로 공부하세요. 각 페이지는\n"
+           "intro": ("노트북 {n}개, 모두 합쳐 약 {total}분 분량의 인터랙티브 강좌입니다. 순서대로 공부하세요. 각 페이지는\n"
                      "실행된 노트북 그대로이고, 슬라이더도 움직입니다(사이트를 만들 때 그려 둔 그림으로). 코드를 실행하고\n"
-                     "바꿔 보려면 강의를 받아 <code>python course.py lab</code>(또는 <code>make lab</code>)을 실행하세요.\n"
+                     "바꿔 보려면 강좌를 받아 <code>python course.py lab</code>(또는 <code>make lab</code>)을 실행하세요.\n"
                      "노트북에서는 슬라이더를 자유롭게 조합할 수 있습니다.")},
 }
 MATHJAX = ('<script src="_static/mathjax-config.js"></script>\n'
