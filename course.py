@@ -27,7 +27,8 @@ MIN_PYTHON = (3, 10)
 #: The extras the set-up step installs: dev (tests, JupyterLab) and site (the static site's tools).
 EXTRAS = "dev,site"
 PYTEST_NBVAL = ["--nbval", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "--nbval-cell-timeout=600"]
-# Every core; --dist loadscope keeps each notebook's cells (and each test module) on one worker, in order.
+# Every core; --dist loadscope keeps each notebook's cells (and each test module) on one worker, in order
+# (tests/conftest.py joins the modules that share a build and splits the executed student copies).
 PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]
 #: JupyterLab settings for the learner: no "fetch news?" pop-up, no update checks (both ask a website).
 LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}

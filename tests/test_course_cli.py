@@ -262,3 +262,28 @@ def test_jupyterlab_started_as_course_py_does_has_the_news_popup_off(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_test_scheduling_keeps_notebooks_whole_joins_shared_builds_and_splits_student_runs():
+    from xdist.scheduler import LoadScopeScheduling
+
+    from conftest import OWN_UNITS, SHARED_UNITS, scheduling_unit
+
+    # The names stay true to the suite: a renamed module or test would leave its unit unused.
+    assert all((ROOT / module).is_file() for module in SHARED_UNITS)
+    for test in OWN_UNITS:
+        module, name = test.split("::")
+        assert f"def {name}(" in (ROOT / module).read_text(encoding="utf-8"), test
+
+    default = lambda nodeid: LoadScopeScheduling._split_scope(None, nodeid)  # noqa: E731
+    unit = lambda nodeid: scheduling_unit(nodeid, default)  # noqa: E731
+    cells = [f"notebooks/05_vae.ipynb::Cell {i}" for i in range(3)]
+    assert {unit(c) for c in cells} == {"notebooks/05_vae.ipynb"}
+    assert unit("notebooks/ko/05_vae.ipynb::Cell 0") != unit(cells[0])
+    assert unit("tests/test_site.py::test_x") == unit("tests/browser/test_site_offline.py::test_y")
+    assert unit("tests/browser/test_sliders.py::test_x[a]") == unit("tests/browser/test_korean_lab.py::test_y")
+    assert unit("tests/test_site.py::test_x") != unit("tests/browser/test_sliders.py::test_x[a]")
+    (student,) = OWN_UNITS
+    assert unit(f"{student}[01_x.ipynb]") != unit(f"{student}[ko/01_x.ipynb]")
+    module = student.split("::")[0]
+    assert unit(f"{module}::test_other[01_x.ipynb]") == unit(f"{module}::test_another") == module

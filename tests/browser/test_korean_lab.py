@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from test_sliders import _move_slider_and_compare, _run_all
+from test_sliders import _move_slider_and_compare, _run_through
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def test_korean_notebook_runs_slides_and_speaks_korean(korean_lab, browser, arti
     page = context.new_page()
     name = NOTEBOOK.replace("/", "-")
     try:
-        _run_all(page, base, token, NOTEBOOK, artifacts)
+        _run_through(page, base, token, NOTEBOOK, artifacts, "likelihood_slider(")
         _move_slider_and_compare(page, "likelihood-explorer", name, artifacts)
         # A checker's verdict, in Korean.
         verdicts = page.evaluate(VERDICTS)

@@ -1,4 +1,9 @@
-"""A learner's view: open a notebook in JupyterLab, run it, move a slider, see the image change."""
+"""A learner's view: open a notebook in JupyterLab, run it down to a slider, move it, see the image change.
+
+Each test runs the notebook from the top through the cell that shows the slider (JupyterLab's "run all
+above" on the cell after it), not the cells below: those have no part in what the browser checks, and
+nbval runs every cell of every notebook already.
+"""
 
 from __future__ import annotations
 
@@ -23,17 +28,35 @@ KERNEL_IDLE = f"""(path) => {{
     return !!(panel && panel.sessionContext.session && panel.sessionContext.session.kernel
               && panel.sessionContext.session.kernel.status === 'idle');
 }}"""
-RUN_ALL = f"""(path) => {{
+# Runs the cells from the top through the first code cell whose source holds ``through`` (all cells when
+# it is empty); returns the index of that last cell, or -1 when no cell holds it.
+RUN_THROUGH = f"""([path, through]) => {{
     const panel = ({PANEL})(path);
+    const cells = panel.content.model.cells;
+    let last = cells.length - 1;
+    if (through) {{
+        last = -1;
+        for (let i = 0; i < cells.length && last < 0; i++) {{
+            const cell = cells.get(i);
+            if (cell.type === 'code' && cell.sharedModel.getSource().includes(through)) last = i;
+        }}
+        if (last < 0) return -1;
+    }}
     window.jupyterapp.shell.activateById(panel.id);
     window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
-    window.jupyterapp.commands.execute('notebook:run-all-cells');
+    if (last === cells.length - 1) {{
+        window.jupyterapp.commands.execute('notebook:run-all-cells');
+    }} else {{
+        panel.content.activeCellIndex = last + 1;
+        window.jupyterapp.commands.execute('notebook:run-all-above');
+    }}
+    return last;
 }}"""
-RUN_STATE = f"""(path) => {{
+RUN_STATE = f"""([path, last]) => {{
     const panel = ({PANEL})(path);
     const cells = panel.content.model.cells;
     let pending = 0, errors = [];
-    for (let i = 0; i < cells.length; i++) {{
+    for (let i = 0; i <= last; i++) {{
         const cell = cells.get(i);
         if (cell.type !== 'code' || !cell.sharedModel.getSource().trim()) continue;
         if (cell.executionCount === null) pending++;
@@ -47,18 +70,20 @@ RUN_STATE = f"""(path) => {{
 }}"""
 
 
-def _run_all(page, base, token, notebook, artifacts):
-    """Open ``notebook`` in a fresh JupyterLab workspace, run all cells, wait until every one has run."""
+def _run_through(page, base, token, notebook, artifacts, through=""):
+    """Open ``notebook`` in a fresh JupyterLab workspace and run it from the top through the first code
+    cell whose source holds ``through`` (every cell when empty); wait until each of those has run."""
     workspace = notebook.split(".")[0].replace("/", "-")  # ko/01_x.ipynb -> ko-01_x
     page.goto(f"{base}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={token}")
     page.wait_for_function(f"() => window.jupyterapp && !!({PANEL})({notebook!r})", timeout=120_000)
     page.evaluate(KERNEL_READY, notebook)
     page.wait_for_function(KERNEL_IDLE, arg=notebook, timeout=120_000)
-    page.evaluate(RUN_ALL, notebook)
+    last = page.evaluate(RUN_THROUGH, [notebook, through])
+    assert last >= 0, f"{notebook}: no code cell holds {through!r}"
     deadline = time.monotonic() + RUN_TIMEOUT_S
     page.wait_for_timeout(3000)
     while True:
-        state = page.evaluate(RUN_STATE, notebook)
+        state = page.evaluate(RUN_STATE, [notebook, last])
         assert not state["errors"], f"{notebook}: a cell failed in the browser: {state['errors'][0]}"
         if state["status"] == "idle" and state["pending"] == 0:
             break
@@ -85,16 +110,17 @@ def _move_slider_and_compare(page, css_class, notebook, artifacts, presses=5):
 
 
 @pytest.mark.parametrize(
-    "notebook, css_class",
-    [("05_vae.ipynb", "latent-explorer"), ("01_probability_and_mle.ipynb", "likelihood-explorer"),
-     ("07_flows_and_diffusion.ipynb", "flow-change-of-variables")],
+    "notebook, css_class, through",
+    [("05_vae.ipynb", "latent-explorer", "latent_explorer("),
+     ("01_probability_and_mle.ipynb", "likelihood-explorer", "likelihood_slider("),
+     ("07_flows_and_diffusion.ipynb", "flow-change-of-variables", "change_of_variables(")],
 )
-def test_slider_redraws_image(lab_server, browser, artifacts, notebook, css_class):
+def test_slider_redraws_image(lab_server, browser, artifacts, notebook, css_class, through):
     base, token, _ = lab_server
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        _run_all(page, base, token, notebook, artifacts)
+        _run_through(page, base, token, notebook, artifacts, through)
         _move_slider_and_compare(page, css_class, notebook, artifacts)
     finally:
         page.screenshot(path=str(artifacts / f"{notebook}-final.png"))
