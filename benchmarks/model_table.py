@@ -3,7 +3,8 @@
 Every model is trained from its recipe in ``course_utils.recipes`` (with the
 recipe's seed replaced by 0, 1, 2, ...), evaluated on the 1,000 test digits of
 ``load_mnist()``, and its samples are scored with the course's classifier-based
-score (``course_utils.evaluation.sample_score``):
+score (``course_utils.evaluation.sample_score``) on the course's one classifier
+(``zoo.trained("classifier")``, the one notebooks 05 and 06 load):
 
 * explicit models: test NLL in nats and bits/dim (independent, Markov of the
   recipe's order, NADE; for the VAEs the ELBO and the importance-weighted
@@ -21,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 from dataclasses import replace
@@ -31,12 +30,12 @@ from pathlib import Path
 
 import torch
 
-from course_utils import recipes
+from course_utils import recipes, zoo
+from reference import Yardstick, machine
 from course_utils.data import load_mnist
 from course_utils.evaluation import bits_per_dim, sample_score
 from course_utils.models import gan, nade, vae
 from course_utils.models.baselines import IndependentBernoulli, MarkovBernoulli
-from course_utils.models.classifier import train_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -56,10 +55,10 @@ def _score(classifier, samples: torch.Tensor, reference: torch.Tensor) -> dict:
 
 
 def run_seed(seed: int, iw_k: int) -> dict[str, dict]:
-    x_train, y_train = load_mnist("train")
+    x_train, _ = load_mnist("train")
     x_test, _ = load_mnist("test")
     gen = torch.Generator().manual_seed(seed)
-    classifier, _ = train_classifier(x_train, y_train, seed=seed, progress=False)
+    classifier, _ = zoo.trained("classifier", progress=False)
     rows: dict[str, dict] = {}
 
     def explicit(name, model, seconds, nll, samples, **extra):
@@ -123,9 +122,14 @@ def markdown(report: dict) -> str:
     lines = [
         f"# Model table: the course's MNIST sample (4,000 train / 1,000 test), {report['seeds']} seeds",
         "",
+        f"{report['machine']['cpus']} CPUs ({report['machine']['cpu']}, CPU capability "
+        f"{report['machine']['cpu_capability']}, {report['machine']['torch_threads']} torch threads); reference unit "
+        f"{report['reference']['unit_seconds']:.3f} s; the whole table took {report['wall_seconds']:.0f} s = "
+        f"{report['wall_units']:.0f} units.",
+        "",
         "NLL in nats per image (lower is better); for the VAEs the importance-weighted estimate "
         f"with k = {report['iw_k']} (an upper bound on the NLL), the ELBO bound beside it. "
-        "Sample scores come from the course's digit classifier on "
+        "Sample scores come from the course's digit classifier (`zoo.trained(\"classifier\")`) on "
         f"{N_SAMPLES} samples: classes covered (of 10), mean confidence, Fréchet distance to the test digits.",
         "",
         "| model | test NLL (nats) | bits/dim | −ELBO (nats) | classes | confidence | Fréchet | parameters | train s |",
@@ -146,18 +150,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--iw-k", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    yardstick = Yardstick()
     start = time.perf_counter()
     per_seed = []
     for seed in range(args.seeds):
         print(f"seed {seed}", flush=True)
         per_seed.append(run_seed(seed, args.iw_k))
+    wall = time.perf_counter() - start
+    yardstick.finish()
     report = {
         "data": "course_utils.data.load_mnist (4,000 train / 1,000 test, binarized at 0.5)",
         "command": f"python benchmarks/model_table.py --seeds {args.seeds} --iw-k {args.iw_k}",
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "torch": torch.__version__,
-                    "torch_threads": torch.get_num_threads()},
+        "machine": {**machine(), "torch_threads": torch.get_num_threads()},
+        "reference": yardstick.report(),
         "date": datetime.now().isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - start, 1),
+        "wall_seconds": round(wall, 1),
+        "wall_units": yardstick.units(wall),
         "seeds": args.seeds,
         "iw_k": args.iw_k,
         "published_reference": PUBLISHED,

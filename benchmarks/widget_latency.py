@@ -7,7 +7,7 @@ and then 200 moves across its range: the observer runs the plain render
 function and swaps the image bytes, exactly what a learner's move triggers in
 the kernel. Reports the median and 95th percentile per slider against the
 budgets in reference units (``reference.py``: three unit runs before, three
-after); writes ``benchmarks/results/widget_latency.json`` (``-avx2`` under
+after); writes ``benchmarks/results/widget_latency.json`` and ``.md`` (``-avx2`` under
 ``ATEN_CPU_CAPABILITY=avx2``).
 
     python benchmarks/widget_latency.py [--moves 200]
@@ -141,6 +141,24 @@ def widgets_of_the_course():
     ]
 
 
+def markdown(report: dict) -> str:
+    """One row per slider: median, p95 and first move in ms and units, against the budgets."""
+    m, b = report["machine"], report["budgets_units"]
+    rows = report["sliders"]
+    lines = [f"# Slider latency ({m['cpus']} CPUs, {m['cpu']}, CPU capability {m['cpu_capability']}; "
+             f"reference unit {report['reference']['unit_seconds']:.3f} s)", "",
+             f"`{report['command']}`, {report['date']}: the kernel-side callback of a move. Budgets: median "
+             f"≤ {b['median']}, p95 ≤ {b['p95']}, first move ≤ {b['first_move']} units; "
+             f"**{sum(r['within_budgets'] for r in rows)} of {len(rows)} sliders within them.**", "",
+             "| notebook | widget | slider | median ms (units) | p95 ms (units) | first move ms (units) | within |",
+             "|---|---|---|---:|---:|---:|---|"]
+    for r in rows:
+        cell = lambda key: f"{r[key + '_ms']:.1f} ({r[key + '_units']:.4f})"  # noqa: E731
+        lines.append(f"| {r['notebook']} | {r['widget']} | {r['slider']} | {cell('median')} | {cell('p95')} "
+                     f"| {cell('first_move')} | {'yes' if r['within_budgets'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=200)
@@ -177,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"widget_latency{suffix()}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
+    out.with_suffix(".md").write_text(markdown(report))
     print(f"unit {yardstick.unit:.3f} s; {sum(r['within_budgets'] for r in rows)}/{len(rows)} sliders within budgets "
           f"(median <= {MEDIAN_BUDGET_UNITS}, p95 <= {P95_BUDGET_UNITS}, first move <= {FIRST_MOVE_BUDGET_UNITS} units); "
           f"wrote {out}")
