@@ -9,30 +9,16 @@ import pytest
 import torch
 
 from paths import ROOT
+from scheduling import scheduling_unit
 
 matplotlib.use("Agg")
 # One torch thread per test process, as the notebooks' setup() and the trainers use: `make test` runs a
 # worker per core, and several threads per worker would only make them wait on each other.
 torch.set_num_threads(1)
 
-#: Scheduling under ``make test`` (``--dist loadscope``: a unit of work runs whole, in order, on one worker;
-#: a test module, or a notebook's cells for nbval). Modules that share one expensive session fixture are
-#: one unit, so a second worker never sits waiting for the first one's build, or starts its own server:
-SHARED_UNITS = {"tests/test_site.py": "course-site", "tests/browser/test_site_offline.py": "course-site",
-                "tests/browser/test_sliders.py": "jupyterlab", "tests/browser/test_korean_lab.py": "jupyterlab"}
-#: and each case of these tests (one executes a whole notebook) is a unit of its own, for both workers to share.
-OWN_UNITS = ("tests/test_student.py::test_executed_student_copy_reports_each_exercise_not_yet_done",)
-
-
-def scheduling_unit(nodeid: str, default) -> str:
-    """The unit of work a test belongs to: ``default(nodeid)`` (xdist's module or class) unless named above."""
-    if nodeid.split("[")[0] in OWN_UNITS:
-        return nodeid
-    return SHARED_UNITS.get(nodeid.split("::")[0]) or default(nodeid)
-
 
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadscope`` with the units above."""
+    """``--dist loadscope`` with the units of ``scheduling.py``."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling

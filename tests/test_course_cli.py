@@ -267,7 +267,7 @@ def test_jupyterlab_started_as_course_py_does_has_the_news_popup_off(tmp_path):
 def test_test_scheduling_keeps_notebooks_whole_joins_shared_builds_and_splits_student_runs():
     from xdist.scheduler import LoadScopeScheduling
 
-    from conftest import OWN_UNITS, SHARED_UNITS, scheduling_unit
+    from scheduling import OWN_UNITS, SHARED_UNITS, scheduling_unit
 
     # The names stay true to the suite: a renamed module or test would leave its unit unused.
     assert all((ROOT / module).is_file() for module in SHARED_UNITS)
