@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from reference import Yardstick, machine, suffix
+from reference import Yardstick, describe, machine, suffix
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -69,10 +69,7 @@ def markdown(report: dict, n: int = 10) -> str:
     lines = [
         f"# Course timing ({'live-retrain path' if report['live'] else 'default path, shipped weights'})",
         "",
-        f"{m['cpus']} CPUs ({m['cpu']}), torch {m['torch']}, CPU capability {m['cpu_capability']}"
-        f"{' (forced by ATEN_CPU_CAPABILITY)' if m['aten_cpu_capability_env'] else ''}; "
-        f"reference unit {unit:.3f} s (median of {len(report['reference']['runs_before']) * 2} runs of "
-        "`benchmarks/speed_ref.py`).",
+        describe(report),
         "",
         f"Whole course: **{report['total_seconds']:.1f} s = {total_units:.0f} units** "
         f"(budget {COURSE_BUDGET_UNITS} units). Slowest cell: {report['slowest_cell_units']:.1f} units "

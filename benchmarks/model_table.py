@@ -31,11 +31,11 @@ from pathlib import Path
 import torch
 
 from course_utils import recipes, zoo
-from reference import Yardstick, machine
 from course_utils.data import load_mnist
 from course_utils.evaluation import bits_per_dim, sample_score
 from course_utils.models import gan, nade, vae
 from course_utils.models.baselines import IndependentBernoulli, MarkovBernoulli
+from reference import Yardstick, describe, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -122,10 +122,8 @@ def markdown(report: dict) -> str:
     lines = [
         f"# Model table: the course's MNIST sample (4,000 train / 1,000 test), {report['seeds']} seeds",
         "",
-        f"{report['machine']['cpus']} CPUs ({report['machine']['cpu']}, CPU capability "
-        f"{report['machine']['cpu_capability']}, {report['machine']['torch_threads']} torch threads); reference unit "
-        f"{report['reference']['unit_seconds']:.3f} s; the whole table took {report['wall_seconds']:.0f} s = "
-        f"{report['wall_units']:.0f} units.",
+        f"{describe(report)} {report['machine']['torch_threads']} torch threads; the whole table took "
+        f"{report['wall_seconds']:.0f} s = {report['wall_units']:.0f} units.",
         "",
         "NLL in nats per image (lower is better); for the VAEs the importance-weighted estimate "
         f"with k = {report['iw_k']} (an upper bound on the NLL), the ELBO bound beside it. "

@@ -67,6 +67,15 @@ class Yardstick:
         return {"unit_seconds": round(self.unit, 4), "runs_before": self.before, "runs_after": self.after}
 
 
+def describe(report: dict) -> str:
+    """The machine and the unit of a benchmark's report, as the first line under a results file's title."""
+    m, ref = report["machine"], report["reference"]
+    forced = " (forced by ATEN_CPU_CAPABILITY)" if m.get("aten_cpu_capability_env") else ""
+    runs = len(ref["runs_before"]) + len(ref["runs_after"])
+    return (f"{m['cpus']} CPUs ({m['cpu']}), torch {m['torch']}, CPU capability {m['cpu_capability']}{forced}; "
+            f"reference unit {ref['unit_seconds']:.3f} s (median of {runs} runs of `benchmarks/speed_ref.py`).")
+
+
 def suffix() -> str:
     """``""`` natively, ``"-avx2"`` etc. when ``ATEN_CPU_CAPABILITY`` forces other kernels: results files differ."""
     forced = os.environ.get("ATEN_CPU_CAPABILITY", "").strip().lower()

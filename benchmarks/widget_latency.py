@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from reference import Yardstick, machine, suffix
+from reference import Yardstick, describe, machine, suffix
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -143,10 +143,8 @@ def widgets_of_the_course():
 
 def markdown(report: dict) -> str:
     """One row per slider: median, p95 and first move in ms and units, against the budgets."""
-    m, b = report["machine"], report["budgets_units"]
-    rows = report["sliders"]
-    lines = [f"# Slider latency ({m['cpus']} CPUs, {m['cpu']}, CPU capability {m['cpu_capability']}; "
-             f"reference unit {report['reference']['unit_seconds']:.3f} s)", "",
+    b, rows = report["budgets_units"], report["sliders"]
+    lines = ["# Slider latency", "", describe(report), "",
              f"`{report['command']}`, {report['date']}: the kernel-side callback of a move. Budgets: median "
              f"≤ {b['median']}, p95 ≤ {b['p95']}, first move ≤ {b['first_move']} units; "
              f"**{sum(r['within_budgets'] for r in rows)} of {len(rows)} sliders within them.**", "",
