@@ -267,3 +267,24 @@ def test_a_status_line_is_drawn_into_the_frames_and_left_out_of_the_page(tmp_pat
 
 def _read_bytes(png):
     return _read(io.BytesIO(png))
+
+
+@pytest.mark.parametrize("differs_at", [None, 0, 3, 5])
+def test_the_other_edition_reuses_frames_only_where_its_widget_draws_the_same(tmp_path, differs_at):
+    """A Korean page reuses the English frames when its widget draws the same pictures at the probes (default,
+    both ends); a frame with a word of its language in it, at the default or an end, makes it draw its own."""
+    from course_utils.widgets.base import slider_image
+
+    store = site_widgets.FrameStore(tmp_path)
+    english = slider_image(lambda a: _render(a, 0.0), {"a": widgets.IntSlider(value=3, min=0, max=5, description="a")})
+    table = site_widgets.frames_of(english, store)
+    korean = slider_image(lambda a: _render(a, 1.0 if a == differs_at else 0.0),
+                          {"a": widgets.IntSlider(value=3, min=0, max=5, description="가")})
+    count = store.count
+    reused = site_widgets.reuse_frames(korean, table, store)
+    assert store.count == count and korean.controls["a"].value == 3, "probes are no frames and leave the widget as found"
+    if differs_at is None:
+        assert reused["frames"] == table["frames"] and [s["label"] for s in reused["sliders"]] == ["가"]
+        assert table["sliders"][0]["label"] == "a", "the first edition's table is left as it was"
+    else:
+        assert reused is None

@@ -188,14 +188,17 @@ def search_sections(page_html: str, entry: dict) -> list[dict]:
     return [s for s in sections if s["text"] or s["id"]]
 
 
-def live_widgets(nb, path: Path, store: site_widgets.FrameStore | None, builders_cache: dict, log, lang: str = "en") -> dict:
+def live_widgets(nb, path: Path, store: site_widgets.FrameStore | None, builders_cache: dict, log, lang: str = "en",
+                 tables: dict | None = None) -> dict:
     """Replace every widget output by static or live HTML; return counts of each kind.
 
     Widgets are rebuilt in the page's language (their slider labels are what matches them to the saved ones).
+    ``tables``: frame tables already drawn, by (notebook, builder, slider values), shared by the two editions.
     """
+    tables = {} if tables is None else tables
     models = site_widgets.saved_state(nb)
     prefix = path.stem.split("_")[0]
-    counts = {"live": 0, "static": 0, "frames": 0, "unmatched": []}
+    counts = {"live": 0, "static": 0, "frames": 0, "reused": 0, "unmatched": []}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get(site_widgets.WIDGET_VIEW)
@@ -217,7 +220,13 @@ def live_widgets(nb, path: Path, store: site_widgets.FrameStore | None, builders
                     if box_sig == signature:
                         site_widgets.start_where_saved(box, models, model_id)
                         before = store.count
-                        table = site_widgets.frames_of(box, store)
+                        # The other edition's frames, where this widget draws the same pictures (no words in them).
+                        key = (prefix, slot[0], tuple(c.value for c in box.controls.values() if hasattr(c, "min")))
+                        table = tables.get(key) and site_widgets.reuse_frames(box, tables[key], store)
+                        if table:
+                            counts["reused"] += 1
+                        else:
+                            table = tables[key] = site_widgets.frames_of(box, store)
                         rendered = site_widgets.live_html(models, model_id, table, lang)
                         counts["live"] += 1
                         counts["frames"] += store.count - before
@@ -254,12 +263,12 @@ def build(out: Path, notebooks: list[Path] | None = None, log=print, live: bool 
     for e in entries["ko"]:
         e["minutes"] = e["minutes"] or english_minutes.get(e["stem"])
     files = {lang: {e["stem"]: e["file"] for e in es} for lang, es in entries.items()}
-    records, builders_cache = [], {}
+    records, builders_cache, tables = [], {}, {}
     for lang, (nbs, ps) in editions.items():
         other_lang = "ko" if lang == "en" else "en"
         with i18n.using(lang):
             for i, (nb, path, entry) in enumerate(zip(nbs, ps, entries[lang])):
-                entry.update(live_widgets(nb, path, store, builders_cache, log, lang))
+                entry.update(live_widgets(nb, path, store, builders_cache, log, lang, tables))
                 other = files[other_lang].get(entry["stem"])
                 chrome = {"sidebar": sidebar(entries[lang], entry["file"], lang, other), "pager": pager(entries[lang], i, lang),
                           "mathjax": MATHJAX}
@@ -268,7 +277,7 @@ def build(out: Path, notebooks: list[Path] | None = None, log=print, live: bool 
                 (out / entry["file"]).write_text(body, encoding="utf-8")
                 records += search_sections(body, entry)
                 log(f"{entry['file']:36} {entry['minutes'] or '?':>4} min  live sliders {entry['live']}  "
-                    f"frames {entry['frames']}  other widgets {entry['static']}"
+                    f"frames {entry['frames']}, {entry['reused']} sliders' from the other edition  other widgets {entry['static']}"
                     + (f"  NOT LIVE: {entry['unmatched']}" if entry["unmatched"] else ""))
         if ps:
             other = index_file(other_lang) if editions[other_lang][1] else None

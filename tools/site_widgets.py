@@ -7,7 +7,8 @@ Each slider widget of the course is rebuilt from its builder in
 the slider's values: at most ``MAX_VALUES`` per slider with the others at their
 defaults, or a ``GRID`` x ``GRID`` grid for the 2-D latent explorer. The frames
 are PNG files in ``frames/`` (named by content, so repeats are stored once);
-``_static/course.js`` swaps them when a slider moves.
+``_static/course.js`` swaps them when a slider moves. The Korean pages reuse the
+English frames where their widget draws the same pictures (``reuse_frames``).
 """
 
 from __future__ import annotations
@@ -190,6 +191,53 @@ def frames_of(box, store: FrameStore) -> dict:
         control.value = value
     width = box.image.layout.width
     return {"mode": "grid" if grid else "each", "sliders": sliders, "frames": frames, "width": width}
+
+
+def _probes(table: dict) -> list[tuple[list[int], str]]:
+    """Positions (one value index per slider) that ``reuse_frames`` redraws, with the frame ``table`` has there."""
+    defaults = [s["default"] for s in table["sliders"]]
+    if table["mode"] == "grid":
+        last = GRID - 1
+        return [([a, b], table["frames"][a * GRID + b]) for a, b in [defaults, [0, 0], [0, last], [last, 0], [last, last]]]
+    probes = []
+    for k, row in enumerate(table["frames"]):
+        for i in (defaults[k], 0, len(row) - 1):
+            probes.append(([*defaults[:k], i, *defaults[k + 1:]], row[i]))
+    return probes
+
+
+def reuse_frames(box, table: dict, store: FrameStore) -> dict | None:
+    """``table`` (the same widget, built in the other edition) with this box's slider labels, or None.
+
+    The frames are reused only where the box draws, pixel for pixel, the frame ``table`` has at its default,
+    at both ends of each slider (at the grid's corners) and there: a frame with words of the page's language
+    in it is drawn anew by ``frames_of``.
+    """
+    names = [n for n, c in box.controls.items() if hasattr(c, "min")]
+    controls = [box.controls[n] for n in names]
+    if len(controls) != len(table["sliders"]):
+        return None
+    start = [c.value for c in controls]
+    grid = table["mode"] == "grid"
+    axes = ([np.linspace(c.min, c.max, GRID).tolist() for c in controls] if grid
+            else [slider_values(c)[0] for c in controls])
+    if [len(a) for a in axes] != [len(s["values"]) for s in table["sliders"]]:
+        return None
+    same = True
+    for position, name in _probes(table):
+        for control, axis, i in zip(controls, axes, position):
+            control.value = axis[i]
+        before = store.count
+        same = store.add(_frame(box)) == name
+        store.count = before  # a probe is no frame of the page
+        if not same:
+            break
+    for control, value in zip(controls, start):
+        control.value = value
+    if not same:
+        return None
+    sliders = [dict(s, label=c.description) for s, c in zip(table["sliders"], controls)]
+    return dict(table, sliders=sliders, width=box.image.layout.width)
 
 
 def live_html(models: dict, model_id: str, table: dict, lang: str = "en") -> str:
