@@ -280,9 +280,10 @@ def test_the_other_edition_reuses_frames_only_where_its_widget_draws_the_same(tm
     table = site_widgets.frames_of(english, store)
     korean = slider_image(lambda a: _render(a, 1.0 if a == differs_at else 0.0),
                           {"a": widgets.IntSlider(value=3, min=0, max=5, description="가")})
-    count = store.count
+    count, files = store.count, sorted(store.folder.iterdir())
     reused = site_widgets.reuse_frames(korean, table, store)
-    assert store.count == count and korean.controls["a"].value == 3, "probes are no frames and leave the widget as found"
+    assert (store.count, sorted(store.folder.iterdir())) == (count, files), "a probe is compared, not stored"
+    assert korean.controls["a"].value == 3, "the probes leave the widget as they found it"
     if differs_at is None:
         assert reused["frames"] == table["frames"] and [s["label"] for s in reused["sliders"]] == ["가"]
         assert table["sliders"][0]["label"] == "a", "the first edition's table is left as it was"

@@ -221,7 +221,7 @@ def live_widgets(nb, path: Path, store: site_widgets.FrameStore | None, builders
                         site_widgets.start_where_saved(box, models, model_id)
                         before = store.count
                         # The other edition's frames, where this widget draws the same pictures (no words in them).
-                        key = (prefix, slot[0], tuple(c.value for c in box.controls.values() if hasattr(c, "min")))
+                        key = (prefix, slot[0], tuple(c.value for c in site_widgets.slider_controls(box)))
                         table = tables.get(key) and site_widgets.reuse_frames(box, tables[key], store)
                         if table:
                             counts["reused"] += 1

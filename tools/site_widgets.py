@@ -145,13 +145,18 @@ class FrameStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
 
+    @staticmethod
+    def name(png: bytes) -> str:
+        """The frame's name in a page's table, from its content."""
+        return f"frames/{hashlib.sha256(png).hexdigest()[:16]}.png"
+
     def add(self, png: bytes) -> str:
-        name = hashlib.sha256(png).hexdigest()[:16] + ".png"
-        path = self.folder / name
+        name = self.name(png)
+        path = self.folder.parent / name
         if not path.exists():
             path.write_bytes(png)
         self.count += 1
-        return f"frames/{name}"
+        return name
 
 
 def _frame(box) -> bytes:
@@ -159,17 +164,26 @@ def _frame(box) -> bytes:
     return box.frame() if hasattr(box, "frame") else box.image.value
 
 
+def slider_controls(box) -> list:
+    """The sliders of a built widget, in order (its other controls, a play button say, left out)."""
+    return [c for c in box.controls.values() if hasattr(c, "min")]
+
+
+def _grid_axes(controls) -> list[list[float]]:
+    """The GRID values of each slider of a widget explored on a grid."""
+    return [np.linspace(c.min, c.max, GRID).tolist() for c in controls]
+
+
 def frames_of(box, store: FrameStore) -> dict:
     """Render a built widget over its sliders' values; return the table course.js plays."""
-    names = [n for n, c in box.controls.items() if hasattr(c, "min")]
-    controls = [box.controls[n] for n in names]
+    controls = slider_controls(box)
     start = [c.value for c in controls]
     values = [slider_values(c) for c in controls]
     sliders = [{"label": c.description, "values": [_label(c, v) for v in vs], "default": d}
                for c, (vs, d) in zip(controls, values)]
     grid = bool(GRID_CLASSES & set(box._dom_classes)) and len(controls) == 2
     if grid:
-        axes = [np.linspace(c.min, c.max, GRID).tolist() for c in controls]
+        axes = _grid_axes(controls)
         for s, axis in zip(sliders, axes):
             s["values"] = [_label(controls[0], v) for v in axis]
             s["default"] = min(range(GRID), key=lambda i, s=s: abs(axis[i]))
@@ -213,23 +227,18 @@ def reuse_frames(box, table: dict, store: FrameStore) -> dict | None:
     at both ends of each slider (at the grid's corners) and there: a frame with words of the page's language
     in it is drawn anew by ``frames_of``.
     """
-    names = [n for n, c in box.controls.items() if hasattr(c, "min")]
-    controls = [box.controls[n] for n in names]
+    controls = slider_controls(box)
     if len(controls) != len(table["sliders"]):
         return None
     start = [c.value for c in controls]
-    grid = table["mode"] == "grid"
-    axes = ([np.linspace(c.min, c.max, GRID).tolist() for c in controls] if grid
-            else [slider_values(c)[0] for c in controls])
+    axes = _grid_axes(controls) if table["mode"] == "grid" else [slider_values(c)[0] for c in controls]
     if [len(a) for a in axes] != [len(s["values"]) for s in table["sliders"]]:
         return None
     same = True
     for position, name in _probes(table):
         for control, axis, i in zip(controls, axes, position):
             control.value = axis[i]
-        before = store.count
-        same = store.add(_frame(box)) == name
-        store.count = before  # a probe is no frame of the page
+        same = store.name(_frame(box)) == name  # a probe is compared, not stored: it is no frame of the page
         if not same:
             break
     for control, value in zip(controls, start):
@@ -280,9 +289,9 @@ def start_where_saved(box, models: dict, model_id: str) -> None:
     """Set the built widget's sliders to the values saved in the notebook, so the page starts where it did."""
     saved = [models[m]["state"]["value"] for m in descendants(models, model_id)
              if models.get(m, {}).get("model_name") in SLIDER_MODELS]
-    for control, value in zip([c for c in box.controls.values() if hasattr(c, "min")], saved):
+    for control, value in zip(slider_controls(box), saved):
         control.value = value
 
 
 def box_signature(box) -> list[tuple]:
-    return [(c.description, c.min, c.max) for c in box.controls.values() if hasattr(c, "min")]
+    return [(c.description, c.min, c.max) for c in slider_controls(box)]
