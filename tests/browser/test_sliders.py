@@ -14,6 +14,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 RUN_TIMEOUT_S = 600
+POLL_MS = 200  # how often the run's progress and a slider's picture are looked at
 
 
 # The notebook's panel, found by path (JupyterLab may restore other tabs).
@@ -30,7 +31,7 @@ KERNEL_IDLE = f"""(path) => {{
 }}"""
 # Runs the cells from the top through the first code cell whose source holds ``through`` (all cells when
 # it is empty); returns the index of that last cell, or -1 when no cell holds it.
-RUN_THROUGH = f"""([path, through]) => {{
+RUN_THROUGH = f"""async ([path, through]) => {{
     const panel = ({PANEL})(path);
     const cells = panel.content.model.cells;
     let last = cells.length - 1;
@@ -43,7 +44,8 @@ RUN_THROUGH = f"""([path, through]) => {{
         if (last < 0) return -1;
     }}
     window.jupyterapp.shell.activateById(panel.id);
-    window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+    // Cleared before this returns: every cell counts as pending until it has run again (no early "done").
+    await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
     if (last === cells.length - 1) {{
         window.jupyterapp.commands.execute('notebook:run-all-cells');
     }} else {{
@@ -81,7 +83,6 @@ def _run_through(page, base, token, notebook, artifacts, through=""):
     last = page.evaluate(RUN_THROUGH, [notebook, through])
     assert last >= 0, f"{notebook}: no code cell holds {through!r}"
     deadline = time.monotonic() + RUN_TIMEOUT_S
-    page.wait_for_timeout(3000)
     while True:
         state = page.evaluate(RUN_STATE, [notebook, last])
         assert not state["errors"], f"{notebook}: a cell failed in the browser: {state['errors'][0]}"
@@ -90,7 +91,17 @@ def _run_through(page, base, token, notebook, artifacts, through=""):
         if time.monotonic() > deadline:
             page.screenshot(path=str(artifacts / f"{notebook}-timeout.png"))
             pytest.fail(f"{notebook} did not finish running within {RUN_TIMEOUT_S} s in the browser: {state}")
-        page.wait_for_timeout(1000)
+        page.wait_for_timeout(POLL_MS)
+
+
+def _wait_until_settled(page, image, quiet_ms=600, timeout_s=15):
+    """Wait until ``image``'s picture has stayed the same for ``quiet_ms`` (a slider's updates have stopped)."""
+    src, since, deadline = image.get_attribute("src"), time.monotonic(), time.monotonic() + timeout_s
+    while time.monotonic() - since < quiet_ms / 1000 and time.monotonic() < deadline:
+        page.wait_for_timeout(POLL_MS)
+        now = image.get_attribute("src")
+        if now != src:
+            src, since = now, time.monotonic()
 
 
 def _move_slider_and_compare(page, css_class, notebook, artifacts, presses=5):
@@ -98,12 +109,21 @@ def _move_slider_and_compare(page, css_class, notebook, artifacts, presses=5):
     box.scroll_into_view_if_needed(timeout=30_000)
     image = box.locator("img").first
     image.wait_for(state="visible", timeout=30_000)
+    before_src = image.get_attribute("src")
     before = image.screenshot(path=str(artifacts / f"{notebook}-{css_class}-before.png"))
     handle = box.locator(".noUi-handle, .slider-handle, input[type='range']").first
     handle.focus()
     for _ in range(presses):
         page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(1500)
+    # The kernel sends a new picture: wait for it (or 15 s), then until it stops changing (the last press's).
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
+                               arg=[image.element_handle(), before_src], timeout=15_000, polling=POLL_MS)
+    except PlaywrightTimeout:
+        pass  # no new picture: the comparison below says so
+    _wait_until_settled(page, image)
     after = image.screenshot(path=str(artifacts / f"{notebook}-{css_class}-after.png"))
     page.screenshot(path=str(artifacts / f"{notebook}-page.png"), full_page=False)
     assert before != after, f"{notebook}: moving the slider of .{css_class} did not change its image"
