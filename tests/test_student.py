@@ -14,7 +14,14 @@ from make_student import BEGIN, END, PLACEHOLDER, strip_solutions, student_copy 
 
 #: Both editions: the Korean student copies go to student/ko/.
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
-NOT_YET_DONE = ("not yet done", "아직 풀지 않았습니다")
+#: The checkers' verdict for an unfinished exercise, in each edition's language (course_utils/locale).
+NOT_YET_DONE = {"en": "not yet done", "ko": "아직 풀지 않았습니다"}
+#: Run before each student copy in the shared kernel: the state a notebook can leave behind, back to a fresh
+#: kernel's (names, working folder, autograd mode, default dtype). What setup() sets (seeds, threads, plot style,
+#: language) it sets again, and the inline backend closes every figure after each cell.
+FRESH_START = f"""import os as _os, torch as _torch
+_os.chdir({str(ROOT / "notebooks")!r}); _torch.set_grad_enabled(True); _torch.set_default_dtype(_torch.float32)
+%reset -f"""
 
 
 def test_strip_keeps_indentation_and_surrounding_code():
@@ -49,15 +56,49 @@ def test_student_copy_is_valid_with_solutions_removed_and_outputs_cleared(copies
     assert "widgets" not in student.metadata
 
 
+@pytest.fixture(scope="session")
+def student_kernel():
+    """One kernel per test process for every student copy it runs, so that torch, matplotlib and the course
+    are imported once, not once per copy (about 2 s each). Each copy starts with FRESH_START; nbval runs every
+    notebook as saved, each in a kernel of its own."""
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(ROOT / "notebooks"))
+    try:
+        yield km
+    finally:
+        km.shutdown_kernel(now=True)
+
+
+def _run_in(km, *sources):
+    """Run ``sources`` as the cells of one notebook in the kernel of ``km``; return the last cell's stdout."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+    NotebookClient(nb, km=km, timeout=60).execute(reset_kc=True)
+    return "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+
+
+def test_fresh_start_clears_what_a_notebook_leaves_behind(student_kernel):
+    leave = ("import os, torch\nleft = 1\nos.chdir('/')\n"
+             "torch.set_grad_enabled(False)\ntorch.set_default_dtype(torch.float64)")
+    look = "import os, torch\nprint('left' in globals(), os.getcwd(), torch.is_grad_enabled(), torch.get_default_dtype())"
+    state = _run_in(student_kernel, leave, FRESH_START, look)
+    assert state.split() == ["False", str(ROOT / "notebooks"), "True", "torch.float32"], state
+
+
 @pytest.mark.slow
-def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, tmp_path):
-    """Run the student copy with errors allowed: checks must speak, not crash."""
+def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, student_kernel):
+    """Run the student copy with errors allowed: checks must speak, in the edition's language, not crash."""
     from nbclient import NotebookClient
 
     path, original, student = copies
-    client = NotebookClient(student, timeout=600, kernel_name="python3", allow_errors=True,
+    lang = "ko" if path.parent.name == "ko" else "en"
+    student.cells.insert(0, nbformat.v4.new_code_cell(FRESH_START))
+    client = NotebookClient(student, km=student_kernel, timeout=600, allow_errors=True,
                             resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    client.execute()
+    client.execute(reset_kc=True)
     texts, errors = [], []
     for cell in student.cells:
         for out in cell.get("outputs", []):
@@ -68,8 +109,8 @@ def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, tmp_pa
             elif "text/plain" in out.get("data", {}):
                 texts.append(out["data"]["text/plain"])
     exercises = sum(c.source.count(BEGIN) for c in original.cells if c.cell_type == "code")
-    not_done = sum(line.startswith("⏳") and any(w in line for w in NOT_YET_DONE) for t in texts for line in t.splitlines())
-    assert not_done >= exercises, f"{path.name}: {not_done} 'not yet done' verdicts for {exercises} exercises"
+    not_done = sum(line.startswith("⏳") and NOT_YET_DONE[lang] in line for t in texts for line in t.splitlines())
+    assert not_done >= exercises, f"{path.name}: {not_done} {NOT_YET_DONE[lang]!r} verdicts for {exercises} exercises"
     leaked = [e for e in errors if "NotImplementedError" in e[1] or "course_utils" in e[2]]
     assert not leaked, f"{path.name}: a check crashed instead of reporting: {leaked[0][:2]}"
 
