@@ -289,3 +289,15 @@ def test_the_other_edition_reuses_frames_only_where_its_widget_draws_the_same(tm
         assert table["sliders"][0]["label"] == "a", "the first edition's table is left as it was"
     else:
         assert reused is None
+
+
+def test_code_that_looks_like_html_is_shown_as_text(tmp_path):
+    """Code cells skip bleach (tools/SITE.md): Pygments alone must escape them."""
+    source = 'page = "</pre></div><script>alert(1)</script><img src=x onerror=alert(2)>"  # & < >'
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 09 · Title"), nbformat.v4.new_code_cell(source)])
+    path = tmp_path / "09_x.ipynb"
+    nbformat.write(nb, path)
+    make_site.build(tmp_path / "site", notebooks=[path], korean=[], live=False, log=lambda line: None)
+    soup = _soup(tmp_path / "site" / "09_x.html")
+    assert not soup.select("main script, main img"), "code became markup"
+    assert soup.select_one("main .jp-InputArea pre").get_text() == source + "\n"
