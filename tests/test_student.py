@@ -61,14 +61,15 @@ def student_kernel():
     """One kernel per test process for every student copy it runs, so that torch, matplotlib and the course
     are imported once, not once per copy (about 2 s each). Each copy starts with FRESH_START; nbval runs every
     notebook as saved, each in a kernel of its own."""
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager  # nbclient's own kind: it notices a kernel that died
+    from jupyter_core.utils import run_sync
 
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(ROOT / "notebooks"))
+    km = AsyncKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(cwd=str(ROOT / "notebooks"))
     try:
         yield km
     finally:
-        km.shutdown_kernel(now=True)
+        run_sync(km.shutdown_kernel)(now=True)
 
 
 def _run_in(km, *sources):
@@ -91,10 +92,13 @@ def test_fresh_start_clears_what_a_notebook_leaves_behind(student_kernel):
 @pytest.mark.slow
 def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, student_kernel):
     """Run the student copy with errors allowed: checks must speak, in the edition's language, not crash."""
+    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
     path, original, student = copies
     lang = "ko" if path.parent.name == "ko" else "en"
+    if not run_sync(student_kernel.is_alive)():  # an earlier copy killed it: that test failed; this one starts afresh
+        run_sync(student_kernel.restart_kernel)(now=True)
     student.cells.insert(0, nbformat.v4.new_code_cell(FRESH_START))
     client = NotebookClient(student, km=student_kernel, timeout=600, allow_errors=True,
                             resources={"metadata": {"path": str(ROOT / "notebooks")}})
