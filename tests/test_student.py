@@ -13,7 +13,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 from make_student import BEGIN, END, PLACEHOLDER, strip_solutions, student_copy  # noqa: E402
 
 #: Both editions: the Korean student copies go to student/ko/.
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
+ENGLISH = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = ENGLISH + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
 #: The checkers' verdict for an unfinished exercise, in each edition's language (course_utils/locale).
 NOT_YET_DONE = {"en": "not yet done", "ko": "아직 풀지 않았습니다"}
 #: Run before each student copy in the shared kernel: the state a notebook can leave behind, back to a fresh
@@ -89,22 +90,26 @@ def test_fresh_start_clears_what_a_notebook_leaves_behind(student_kernel):
     assert state.split() == ["False", str(ROOT / "notebooks"), "True", "torch.float32"], state
 
 
-@pytest.mark.slow
-def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, student_kernel):
-    """Run the student copy with errors allowed: checks must speak, in the edition's language, not crash."""
-    from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
+#: Around each exercise cell's second run, in the Korean edition's language (see the test below).
+IN_KOREAN, BACK_TO_ENGLISH = ('from course_utils import i18n as _i18n; _i18n.set_language("ko")',
+                              'from course_utils import i18n as _i18n; _i18n.set_language("en")')
 
-    path, original, student = copies
-    lang = "ko" if path.parent.name == "ko" else "en"
-    if not run_sync(student_kernel.is_alive)():  # an earlier copy killed it: that test failed; this one starts afresh
-        run_sync(student_kernel.restart_kernel)(now=True)
-    student.cells.insert(0, nbformat.v4.new_code_cell(FRESH_START))
-    client = NotebookClient(student, km=student_kernel, timeout=600, allow_errors=True,
-                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    client.execute(reset_kc=True)
+
+def _korean_student_copy_runs_the_english_code(path, student):
+    """The Korean student copy's code cells are the English copy's, but for ``lang="ko"`` in the set-up call."""
+    import i18n as tool  # tools/i18n.py: the Korean edition's builder
+
+    korean = student_copy(nbformat.read(ROOT / "notebooks" / "ko" / path.name, as_version=4), path.name)
+    setup = tool.setup_cell_index(student)
+    want = [tool.korean_setup_line(c.source) if i == setup else c.source
+            for i, c in enumerate(student.cells) if c.cell_type == "code"]
+    assert [c.source for c in korean.cells if c.cell_type == "code"] == want, (
+        f"ko/{path.name}: its student copy's code is not the English copy's with lang='ko'")
+
+
+def _verdicts_and_errors(cells):
     texts, errors = [], []
-    for cell in student.cells:
+    for cell in cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
                 texts.append(out["text"])
@@ -112,10 +117,48 @@ def test_executed_student_copy_reports_each_exercise_not_yet_done(copies, studen
                 errors.append((cell.source[:80], out["ename"], "\n".join(out["traceback"])))
             elif "text/plain" in out.get("data", {}):
                 texts.append(out["data"]["text/plain"])
+    verdicts = {lang: sum(line.startswith("⏳") and words in line for t in texts for line in t.splitlines())
+                for lang, words in NOT_YET_DONE.items()}
+    return verdicts, errors
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ENGLISH, ids=lambda p: p.name)
+def test_executed_student_copy_reports_each_exercise_not_yet_done(path, student_kernel):
+    """Run the student copy with errors allowed: checks must speak, in each edition's language, not crash.
+
+    Both editions in one run: the Korean copy's code is the English copy's but for the set-up argument
+    (checked first), so each exercise cell runs once as the English copy has it and once more right after
+    in Korean, as the Korean copy would run it. Every other cell runs once (nbval runs the Korean notebooks
+    as saved, solutions in)."""
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    original = nbformat.read(path, as_version=4)
+    student = student_copy(original, path.name)
+    _korean_student_copy_runs_the_english_code(path, student)
+    if not run_sync(student_kernel.is_alive)():  # an earlier copy killed it: that test failed; this one starts afresh
+        run_sync(student_kernel.restart_kernel)(now=True)
+    cells = [nbformat.v4.new_code_cell(FRESH_START)]
+    english, korean = [], []
+    for cell in student.cells:
+        cells.append(cell)
+        if cell.cell_type == "code" and PLACEHOLDER in cell.source:
+            english.append(cell)
+            korean.append(nbformat.v4.new_code_cell(cell.source))
+            cells += [nbformat.v4.new_code_cell(IN_KOREAN), korean[-1], nbformat.v4.new_code_cell(BACK_TO_ENGLISH)]
+    student.cells = cells
+    client = NotebookClient(student, km=student_kernel, timeout=600, allow_errors=True,
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    client.execute(reset_kc=True)
     exercises = sum(c.source.count(BEGIN) for c in original.cells if c.cell_type == "code")
-    not_done = sum(line.startswith("⏳") and NOT_YET_DONE[lang] in line for t in texts for line in t.splitlines())
-    assert not_done >= exercises, f"{path.name}: {not_done} {NOT_YET_DONE[lang]!r} verdicts for {exercises} exercises"
-    leaked = [e for e in errors if "NotImplementedError" in e[1] or "course_utils" in e[2]]
+    rerun = {id(c) for c in korean}
+    in_english, errors = _verdicts_and_errors(c for c in cells if id(c) not in rerun)
+    in_korean, korean_errors = _verdicts_and_errors(korean)
+    for where, lang, count in ((path.name, "en", in_english["en"]), (f"ko/{path.name}", "ko", in_korean["ko"])):
+        assert count >= exercises, f"{where}: {count} {NOT_YET_DONE[lang]!r} verdicts for {exercises} exercises"
+    assert in_korean["en"] == 0, f"ko/{path.name}: {in_korean['en']} verdicts in English"
+    leaked = [e for e in errors + korean_errors if "NotImplementedError" in e[1] or "course_utils" in e[2]]
     assert not leaked, f"{path.name}: a check crashed instead of reporting: {leaked[0][:2]}"
 
 
