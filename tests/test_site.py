@@ -6,6 +6,7 @@ browser test (tests/browser/test_site_offline.py) loads the same build.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -28,7 +29,9 @@ KOREAN = sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
 MAX_SITE_MIB = 50
 
 
+@functools.lru_cache(maxsize=None)
 def _soup(path):
+    """A built page, parsed once per test process: the tests only read it (parsing takes 0.1-0.5 s a page)."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
@@ -91,7 +94,7 @@ def test_widgets_are_drawn_from_saved_state_and_every_slider_is_live(course_site
         slider_views = [v for v in views if site_widgets.slider_signature(models, v)]
         html = page.read_text(encoding="utf-8")
         assert site_widgets.WIDGET_VIEW not in html and site_widgets.WIDGET_STATE not in html
-        soup = BeautifulSoup(html, "html.parser")
+        soup = _soup(page)
         assert len(soup.select(".course-widget")) == len(views), page.name
         assert entry["unmatched"] == [], f"{page.name}: sliders without a builder in widget_latency.py"
         assert len(soup.select(".live-widget")) == len(slider_views) == entry["live"], page.name
