@@ -8,6 +8,7 @@ import matplotlib
 import pytest
 import torch
 
+from enclosing_git import guard_appendix_runs
 from paths import ROOT
 from scheduling import scheduling_unit
 
@@ -28,6 +29,12 @@ def pytest_xdist_make_scheduler(config, log):
             return scheduling_unit(nodeid, super()._split_scope)
 
     return CourseScheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m have deselected
+def pytest_collection_modifyitems(items):
+    """nbval's runs of the git appendix fail if they change the enclosing checkout (tests/enclosing_git.py)."""
+    guard_appendix_runs(items)
 
 
 @pytest.fixture(scope="session")
