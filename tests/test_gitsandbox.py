@@ -31,7 +31,6 @@ from course_utils.gitsandbox import (
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-
 def diverged_history(sb: GitSandbox) -> None:
     """A-B on main, C-D on feature from B, E on main, a merge, a push and a detached HEAD."""
     sb.commit("A: start", {"notes.txt": "one\n"})

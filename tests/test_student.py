@@ -90,9 +90,8 @@ def test_fresh_start_clears_what_a_notebook_leaves_behind(student_kernel):
     assert state.split() == ["False", str(ROOT / "notebooks"), "True", "torch.float32"], state
 
 
-#: Around each exercise cell's second run, in the Korean edition's language (see the test below).
-IN_KOREAN, BACK_TO_ENGLISH = ('from course_utils import i18n as _i18n; _i18n.set_language("ko")',
-                              'from course_utils import i18n as _i18n; _i18n.set_language("en")')
+#: A cell that switches the checkers' language: before and after each exercise cell's Korean run (test below).
+SPEAK = 'from course_utils import i18n as _i18n; _i18n.set_language("{}")'
 
 
 def _korean_student_copy_runs_the_english_code(path, student):
@@ -140,13 +139,12 @@ def test_executed_student_copy_reports_each_exercise_not_yet_done(path, student_
     if not run_sync(student_kernel.is_alive)():  # an earlier copy killed it: that test failed; this one starts afresh
         run_sync(student_kernel.restart_kernel)(now=True)
     cells = [nbformat.v4.new_code_cell(FRESH_START)]
-    english, korean = [], []
+    korean = []
     for cell in student.cells:
         cells.append(cell)
         if cell.cell_type == "code" and PLACEHOLDER in cell.source:
-            english.append(cell)
             korean.append(nbformat.v4.new_code_cell(cell.source))
-            cells += [nbformat.v4.new_code_cell(IN_KOREAN), korean[-1], nbformat.v4.new_code_cell(BACK_TO_ENGLISH)]
+            cells += [nbformat.v4.new_code_cell(SPEAK.format("ko")), korean[-1], nbformat.v4.new_code_cell(SPEAK.format("en"))]
     student.cells = cells
     client = NotebookClient(student, km=student_kernel, timeout=600, allow_errors=True,
                             resources={"metadata": {"path": str(ROOT / "notebooks")}})
