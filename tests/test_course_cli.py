@@ -66,21 +66,32 @@ def test_new_python_is_accepted():
     course.check_python((3, 13, 1))
 
 
+def no_pip_settings(venv, platform):
+    return {}
+
+
+def _is_pip_install(command):
+    return command[1:4] == ["-m", "pip", "install"] and command[-2:] == ["-e", f".[{course.EXTRAS}]"]
+
+
 @pytest.mark.parametrize("platform", ["win32", "darwin", "linux"])
 def test_missing_venv_is_created_then_installed_with_the_pins(tmp_path, monkeypatch, platform):
     monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
     venv = tmp_path / ".venv"
     run = Recorder(platform)
-    course.ensure_env(venv, run=run, platform=platform)
-    create, install = run.commands
+    course.ensure_env(venv, run=run, platform=platform, pip_settings_of=no_pip_settings)
+    create, get_uv, install = run.commands
+    python = str(course.venv_python(venv, platform))
     assert create == [sys.executable, "-m", "venv", str(venv)]
-    assert install[0] == str(course.venv_python(venv, platform))
-    assert install[1:4] == ["-m", "pip", "install"]
+    assert get_uv == [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "constraints.txt", "uv"]
+    assert install[:5] == [python, "-m", "uv", "pip", "install"]
+    assert install[install.index("--python") + 1] == python  # into the venv, not wherever uv finds a Python
+    assert "--compile-bytecode" in install and install[install.index("--index-strategy") + 1] == "unsafe-best-match"
     assert install[-4:] == ["-c", "constraints.txt", "-e", f".[{course.EXTRAS}]"]
     assert (venv / ".installed").exists()
     # The second time nothing is installed: the stamp is newer than what it depends on.
     run.commands.clear()
-    course.ensure_env(venv, run=run, platform=platform)
+    course.ensure_env(venv, run=run, platform=platform, pip_settings_of=no_pip_settings)
     assert run.commands == []
 
 
@@ -104,8 +115,8 @@ def test_stamp_older_than_pyproject_or_constraints_reinstalls_without_a_new_venv
     assert course.needs_install(venv, root, "linux")
     monkeypatch.setattr(course, "ROOT", root)
     run = Recorder()
-    course.ensure_env(venv, run=run, platform="linux")
-    assert len(run.commands) == 1 and run.commands[0][1:4] == ["-m", "pip", "install"]
+    course.ensure_env(venv, run=run, platform="linux", pip_settings_of=no_pip_settings)
+    assert [c[1:5] for c in run.commands] == [["-m", "pip", "install", "--quiet"], ["-m", "uv", "pip", "install"]]
 
 
 def test_a_venv_without_python_is_rebuilt_even_with_a_stamp(tmp_path):
@@ -121,22 +132,78 @@ def test_old_python_stops_before_any_install(tmp_path, monkeypatch):
     monkeypatch.setattr(course.sys, "version_info", (3, 8, 10, "final", 0))
     run = Recorder()
     with pytest.raises(course.CourseError, match="3.10 or newer"):
-        course.ensure_env(tmp_path / ".venv", run=run)
+        course.ensure_env(tmp_path / ".venv", run=run, pip_settings_of=no_pip_settings)
     assert run.commands == []
 
 
 def test_failed_venv_creation_names_python3_venv(tmp_path, monkeypatch):
     monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
     with pytest.raises(course.CourseError, match="python3-venv"):
-        course.ensure_env(tmp_path / ".venv", run=Recorder(codes=[1]), platform="linux")
+        course.ensure_env(tmp_path / ".venv", run=Recorder(codes=[1]), platform="linux", pip_settings_of=no_pip_settings)
     assert not (tmp_path / ".venv" / ".installed").exists()
+
+
+@pytest.mark.parametrize("codes", [[0, 1], [0, 0, 1]], ids=["uv not installed", "uv install failed"])
+def test_pip_installs_when_uv_fails(tmp_path, monkeypatch, capsys, codes):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    run = Recorder(codes=codes)
+    course.ensure_env(tmp_path / ".venv", run=run, platform="linux", pip_settings_of=no_pip_settings)
+    assert _is_pip_install(run.commands[-1]) and run.commands[-1][-4:-2] == ["-c", "constraints.txt"]
+    assert "installing it with pip instead" in capsys.readouterr().out
+    assert (tmp_path / ".venv" / ".installed").exists()
+
+
+@pytest.mark.parametrize("settings", [None, {"no-deps": "1"}], ids=["pip lists no settings", "a setting uv lacks"])
+def test_pip_installs_when_its_settings_do_not_carry_over_to_uv(tmp_path, monkeypatch, settings):
+    monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
+    run = Recorder()
+    course.ensure_env(tmp_path / ".venv", run=run, platform="linux", pip_settings_of=lambda venv, platform: settings)
+    assert len(run.commands) == 2 and _is_pip_install(run.commands[1])  # the venv, then pip alone
 
 
 def test_failed_install_leaves_no_stamp(tmp_path, monkeypatch):
     monkeypatch.setattr(course, "ROOT", _fake_checkout(tmp_path))
     with pytest.raises(course.CourseError, match="pip"):
-        course.ensure_env(tmp_path / ".venv", run=Recorder(codes=[0, 1]), platform="linux")
+        course.ensure_env(tmp_path / ".venv", run=Recorder(codes=[0, 0, 1, 1]), platform="linux",
+                          pip_settings_of=no_pip_settings)
     assert not (tmp_path / ".venv" / ".installed").exists()
+
+
+def test_pip_settings_take_the_strongest_section():
+    listing = ("global.index-url='https://mirror.example/simple'\n"
+               "install.index-url='https://install.example/simple'\n"
+               ":env:.find-links='/opt/wheels'\nglobal.find-links='/elsewhere'\n"
+               "download.index-url='https://download-only.example/simple'\n")
+    assert course.pip_settings(listing) == {"index-url": "https://install.example/simple", "find-links": "/opt/wheels"}
+    assert course.pip_settings("") == {}
+    # A value over two lines is not understood: pip installs rather than uv with half a setting.
+    assert course.pip_settings("global.extra-index-url='https://a.example\nhttps://b.example'") is None
+
+
+def test_uv_gets_every_index_local_wheel_certificate_and_proxy_pip_would_use(tmp_path):
+    wheels, constraint = tmp_path / "wheels", tmp_path / "cap.txt"
+    wheels.mkdir()
+    constraint.write_text("torch<=2.14.1\n")
+    settings = {"index-url": "https://mirror.example/simple",
+                "extra-index-url": f"https://extra.example/simple file://{tmp_path}/gone {wheels.as_uri()}",
+                "find-links": f"{wheels} {tmp_path}/missing https://links.example/",
+                "constraint": str(constraint), "trusted-host": "mirror.example", "cert": "/etc/ca.pem",
+                "proxy": "http://proxy.example:3128", "default-timeout": "180", "disable-pip-version-check": "1"}
+    args, env = course.uv_options(settings, environ={"HOME": "/home/learner"})
+    pairs = list(zip(args[::2], args[1::2]))
+    assert ("--index-url", "https://mirror.example/simple") in pairs
+    # Local places that do not exist are skipped, as pip skips them (with a warning); the others all reach uv.
+    assert [v for k, v in pairs if k == "--extra-index-url"] == ["https://extra.example/simple", wheels.as_uri()]
+    assert [v for k, v in pairs if k == "--find-links"] == [str(wheels), "https://links.example/"]
+    assert ("-c", str(constraint)) in pairs and ("--allow-insecure-host", "mirror.example") in pairs
+    assert env["SSL_CERT_FILE"] == "/etc/ca.pem" and env["UV_HTTP_TIMEOUT"] == "180"
+    assert env["HTTPS_PROXY"] == env["HTTP_PROXY"] == "http://proxy.example:3128" and env["HOME"] == "/home/learner"
+    assert course.uv_options({"no-deps": "1"}, environ={}) is None
+
+
+def test_a_windows_drive_path_is_a_path_not_a_url():
+    assert course._existing(r"C:\wheels", exists=lambda p: p == r"C:\wheels") == [r"C:\wheels"]
+    assert course._existing(r"C:\wheels", exists=lambda p: False) == []
 
 
 def test_lab_command_per_platform(tmp_path):
