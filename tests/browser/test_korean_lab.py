@@ -6,6 +6,9 @@ the font, and Chromium's own report of the platform fonts that drew a Korean
 text node (DevTools ``CSS.getPlatformFontsForNode``) must name a font that has
 the glyphs. Figures stay English (tests/test_korean.py checks that their pixels
 do not change with the language), so no glyph can be missing there.
+
+This is also the browser test of notebook 01's likelihood slider in both editions: the Korean
+notebook's code is the English one's but for ``lang="ko"`` (tests/test_korean.py).
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Each test runs the notebook from the top through the cell that shows the slider (JupyterLab's "run all
 above" on the cell after it), not the cells below: those have no part in what the browser checks, and
 nbval runs every cell of every notebook already.
+
+Notebook 01's likelihood slider is run and moved here once, in the Korean edition (test_korean_lab.py):
+its code cells are the English notebook's but for ``lang="ko"`` (tests/test_korean.py), so running the
+English copy as well would repeat the same cells and the same slider (about 8 s).
 """
 
 from __future__ import annotations
@@ -127,7 +131,6 @@ def _move_slider_and_compare(page, css_class, notebook, artifacts, presses=5):
 @pytest.mark.parametrize(
     "notebook, css_class, through",
     [("05_vae.ipynb", "latent-explorer", "latent_explorer("),
-     ("01_probability_and_mle.ipynb", "likelihood-explorer", "likelihood_slider("),
      ("07_flows_and_diffusion.ipynb", "flow-change-of-variables", "change_of_variables(")],
 )
 def test_slider_redraws_image(lab_server, browser, artifacts, notebook, css_class, through):
