@@ -10,7 +10,7 @@ import torch
 
 from enclosing_git import guard_appendix_runs
 from paths import ROOT
-from scheduling import scheduling_unit
+from scheduling import scheduling_unit, start_rank
 
 matplotlib.use("Agg")
 # One torch thread per test process, as the notebooks' setup() and the trainers use: `make test` runs a
@@ -19,7 +19,7 @@ torch.set_num_threads(1)
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadscope`` with the units of ``scheduling.py``."""
+    """``--dist loadscope`` with the units and the order of ``scheduling.py``."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -27,6 +27,11 @@ def pytest_xdist_make_scheduler(config, log):
     class CourseScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return scheduling_unit(nodeid, super()._split_scope)
+
+        def _assign_work_unit(self, node) -> None:
+            # The first unit of the lowest rank goes next (xdist hands out the queue's first).
+            self.workqueue.move_to_end(min(self.workqueue, key=start_rank), last=False)
+            super()._assign_work_unit(node)
 
     return CourseScheduling(config, log)
 

@@ -1,7 +1,9 @@
 """How ``make test`` shares the suite between its xdist workers (used by ``conftest.py``).
 
 ``--dist loadscope``: a unit of work runs whole, in order, on one worker; by default a test module, or a
-notebook's cells for nbval.
+notebook's cells for nbval. The long units are handed out first (``start_rank``), so that the short ones fill
+the end and both workers finish together (xdist's own order, by number of tests, put the site's build and
+browser test, a minute of work in 40 tests, behind hundreds of quick ones).
 """
 
 from __future__ import annotations
@@ -19,3 +21,12 @@ def scheduling_unit(nodeid: str, default) -> str:
     if nodeid.split("[")[0] in OWN_UNITS:
         return nodeid
     return SHARED_UNITS.get(nodeid.split("::")[0]) or default(nodeid)
+
+
+def start_rank(unit: str) -> int:
+    """When a unit is handed out: 0 the shared builds and servers, 1 a whole notebook's run, 2 the rest."""
+    if unit in SHARED_UNITS.values():
+        return 0
+    if unit.split("[")[0] in OWN_UNITS or unit.endswith(".ipynb"):
+        return 1
+    return 2

@@ -354,3 +354,12 @@ def test_test_scheduling_keeps_notebooks_whole_joins_shared_builds_and_splits_st
     assert unit(f"{student}[01_x.ipynb]") != unit(f"{student}[ko/01_x.ipynb]")
     module = student.split("::")[0]
     assert unit(f"{module}::test_other[01_x.ipynb]") == unit(f"{module}::test_another") == module
+
+
+def test_long_units_are_handed_out_first():
+    from scheduling import OWN_UNITS, start_rank
+
+    (student,) = OWN_UNITS
+    order = sorted(["tests/test_bad_inputs.py", f"{student}[05_vae.ipynb]", "notebooks/ko/05_vae.ipynb",
+                    "jupyterlab", "tests/test_data.py", "course-site"], key=start_rank)
+    assert order[:2] == ["jupyterlab", "course-site"] and order[-2:] == ["tests/test_bad_inputs.py", "tests/test_data.py"]
