@@ -122,7 +122,7 @@ def _parse_amat(text: bytes, name: str) -> torch.Tensor:
     chars = np.frombuffer(text, dtype=np.uint8)
     digits = chars[(chars == ord("0")) | (chars == ord("1"))]
     n_rows = text.count(b"\n") + (0 if text.endswith(b"\n") or not text else 1)
-    # Counted, not sorted (np.unique over the 78 MB of the train split takes a second); the set only for the message.
+    # Counted, not sorted (np.unique sorts all 78 MB of the train split); the set is made only for the message.
     separators = sum(int(np.count_nonzero(chars == ord(c))) for c in " \r\n")
     other = set() if digits.size + separators == chars.size else set(np.unique(chars).tolist()) - set(b"01 \r\n")
     if other or digits.size != n_rows * 784:
