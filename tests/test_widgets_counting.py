@@ -40,6 +40,9 @@ def test_render_returns_png_that_depends_on_every_argument():
 
 def test_blitted_picture_equals_a_fresh_full_draw():
     """Within one octave of n_max and k only the curves and the title are redrawn: nothing of the old picture may remain."""
+    # A cached figure keeps the matplotlib style it was built with: start from none, as a notebook's kernel does
+    # (another test in this process may have drawn it before course_utils.setup() applied the course style).
+    counting.FIGURES.clear()
     for args in [(50, 2, 1), (50, 2, 7), (50, 2, 0), (120, 3, 2), (50, 2, 7), (60, 2, 7), (33, 2, 7), (33, 3, 7),
                  (33, 4, 1), (700, 200, 3), (513, 129, 3)]:
         blitted = render_counts(*args)
