@@ -102,14 +102,19 @@ def write_lab_settings(settings_dir):
     return folder / "course.json"
 
 
+def pip_install(python, *requirements):
+    """``pip install`` of ``requirements`` into ``python``'s environment, with the course's pins."""
+    return [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "constraints.txt",
+            *requirements]
+
+
 def install_commands(venv, python=None, platform=None):
     """The commands that create ``venv`` (when it has no interpreter) and install the pinned course into it with pip."""
     python = python or sys.executable
     commands = []
     if not venv_python(venv, platform).exists():
         commands.append([python, "-m", "venv", str(venv)])
-    commands.append([str(venv_python(venv, platform)), "-m", "pip", "install", "--quiet",
-                     "--disable-pip-version-check", "-c", "constraints.txt", "-e", f".[{EXTRAS}]"])
+    commands.append(pip_install(venv_python(venv, platform), "-e", f".[{EXTRAS}]"))
     return commands
 
 
@@ -192,7 +197,7 @@ def uv_commands(venv, options, platform=None):
     copy of the environment in the learner's home folder.
     """
     python = str(venv_python(venv, platform))
-    return [[python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "constraints.txt", "uv"],
+    return [pip_install(python, "uv"),
             [python, "-m", "uv", "pip", "install", "--quiet", "--python", python, "--compile-bytecode", "--no-cache",
              "--index-strategy", "unsafe-best-match", *options, "-c", "constraints.txt", "-e", f".[{EXTRAS}]"]]
 
@@ -217,7 +222,7 @@ def ensure_env(venv=VENV, run=None, platform=None, pip_settings_of=None):
     pip_settings_of = pip_settings_of or read_pip_settings
     if needs_install(venv, platform=platform):
         check_python()
-        *create, pip_install = install_commands(venv, platform=platform)
+        *create, with_pip = install_commands(venv, platform=platform)
         for command in create:
             if run(command) != 0:
                 raise CourseError(f"'{command[0]} -m venv' failed; on Debian/Ubuntu install python3-venv")
@@ -229,7 +234,7 @@ def ensure_env(venv=VENV, run=None, platform=None, pip_settings_of=None):
             installed = all(run(command, env=env) == 0 for command in uv_commands(venv, options, platform))
             if not installed:
                 print("uv could not install the course; installing it with pip instead", flush=True)
-        if not installed and run(pip_install) != 0:
+        if not installed and run(with_pip) != 0:
             raise CourseError("installing the course's packages failed (see pip's message above)")
         (Path(venv) / STAMP_NAME).touch()
     write_lab_settings(lab_settings_dir(venv))
