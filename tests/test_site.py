@@ -146,6 +146,28 @@ def test_search_index_finds_sections_by_anchor(course_site):
     assert "05_vae.html" in hits
 
 
+def _sections_by_selectors(soup, page):
+    """The search records of a page as CSS selectors define them on a parsed tree: an independent reading."""
+    sections = [["", []]]
+    for el in soup.select("main .jp-Cell .jp-RenderedMarkdown > *, main .jp-Cell .jp-InputArea pre"):
+        if el.name in ("h1", "h2", "h3") and el.get("id"):
+            sections.append([el["id"], []])
+        sections[-1][1].append(el.get_text(" ", strip=True))
+    return [(anchor, " ".join(" ".join(texts[1:] if anchor else texts).split())) for anchor, texts in sections
+            if anchor or texts]
+
+
+@pytest.mark.parametrize("name", ["05_vae.html", "05_vae.ko.html"])
+def test_search_records_are_what_css_selectors_find_on_the_page(course_site, name):
+    """``make_site.search_sections`` reads a page in one pass over its tags; a tree's selectors must agree."""
+    out, _ = course_site
+    text = (out / "_static" / "search-index.js").read_text(encoding="utf-8")
+    records = json.loads(text.removeprefix("window.COURSE_SEARCH = ").rstrip().rstrip(";"))
+    found = [(r["id"], r["text"]) for r in records if r["page"] == name]
+    expected = [(a, t) for a, t in _sections_by_selectors(_soup(out / name), name) if a or t]
+    assert len(found) > 10 and found == expected
+
+
 def test_the_korean_edition_has_its_pages_index_and_a_language_switch_on_every_page(course_site):
     """Each edition's page links to the other's; the Korean pages say lang="ko" (the browser then picks a Korean font)."""
     out, entries = course_site
@@ -239,6 +261,16 @@ def test_slider_values_stay_in_range_and_keep_the_default():
         lo, hi = (control.base ** control.min, control.base ** control.max) if hasattr(control, "base") else (control.min, control.max)
         assert values[0] == pytest.approx(lo) and values[-1] == pytest.approx(hi)
     assert site_widgets.slider_values(widgets.IntSlider(value=3, min=1, max=4))[0] == [1, 2, 3, 4]
+
+
+def test_search_sections_reads_headings_prose_and_code_inside_main_only():
+    page = ("<nav><div class='jp-Cell'><div class='jp-RenderedMarkdown'><p>sidebar</p></div></div></nav><main>"
+            "<div class='jp-Cell'><div class='jp-RenderedMarkdown'><h2 id='a-b'>A &amp; B<a class='anchor-link'>¶</a></h2>"
+            "<p>first<br>line <em>two</em></p><ul><li>item</li></ul><script>var x = 1;</script></div></div>"
+            "<div class='jp-Cell'><div class='jp-InputArea'><div><pre>x = 1\n<span>y</span> = 2</pre></div></div>"
+            "<div class='jp-OutputArea'><pre>output</pre></div></div></main>")
+    records = make_site.search_sections(page, {"file": "p.html", "lang": "en", "title": "P"})
+    assert [(r["id"], r["title"], r["text"]) for r in records] == [("a-b", "A & B", "first line two item x = 1 y = 2")]
 
 
 def test_describe_reads_objectives_and_time():
