@@ -22,6 +22,7 @@ from paths import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 import make_site  # noqa: E402
+import site_page  # noqa: E402
 import site_widgets  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -159,7 +160,7 @@ def _sections_by_selectors(soup, page):
 
 @pytest.mark.parametrize("name", ["05_vae.html", "05_vae.ko.html"])
 def test_search_records_are_what_css_selectors_find_on_the_page(course_site, name):
-    """``make_site.search_sections`` reads a page in one pass over its tags; a tree's selectors must agree."""
+    """``site_page.read_page`` reads a page in one pass over its tags; a tree's selectors must agree."""
     out, _ = course_site
     text = (out / "_static" / "search-index.js").read_text(encoding="utf-8")
     records = json.loads(text.removeprefix("window.COURSE_SEARCH = ").rstrip().rstrip(";"))
@@ -269,8 +270,23 @@ def test_search_sections_reads_headings_prose_and_code_inside_main_only():
             "<p>first<br>line <em>two</em></p><ul><li>item</li></ul><script>var x = 1;</script></div></div>"
             "<div class='jp-Cell'><div class='jp-InputArea'><div><pre>x = 1\n<span>y</span> = 2</pre></div></div>"
             "<div class='jp-OutputArea'><pre>output</pre></div></div></main>")
-    records = make_site.search_sections(page, {"file": "p.html", "lang": "en", "title": "P"})
+    records = site_page.search_sections(site_page.read_page(page)[1], {"file": "p.html", "lang": "en", "title": "P"})
     assert [(r["id"], r["title"], r["text"]) for r in records] == [("a-b", "A & B", "first line two item x = 1 y = 2")]
+
+
+def test_a_page_is_nbconvert_s_own_once_parsed(tmp_path):
+    """CourseExporter and read_page give the page HTMLExporter gives (alt texts, tabindex), as a tree prints it."""
+    nb = nbformat.read(ROOT / "notebooks" / "04_nade.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "display_data", {"text/html": '<img src="a.png"><img src="b.png" alt="b"/><img src="c.png"/><div class="jp-OutputArea-output">t</div>'})]))
+    chrome = {"sidebar": "<nav></nav>", "pager": "", "mathjax": make_site.MATHJAX}
+    options = {"template_name": "course", "extra_template_basedirs": [str(make_site.TEMPLATES)]}
+    theirs, _ = make_site.HTMLExporter(**options).from_notebook_node(nb, resources={"course": chrome})
+    ours, _ = site_page.CourseExporter(**options).from_notebook_node(nb, resources={"course": chrome})
+    ours, _ = site_page.read_page(ours)
+    uuid = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")  # each render names its widget outputs anew
+    assert ours.count(site_page.NO_ALT) >= 3 and ours.count('tabindex="0"') > 50
+    assert uuid.sub("id", str(BeautifulSoup(ours, "html.parser"))) == uuid.sub("id", theirs)
 
 
 def test_describe_reads_objectives_and_time():

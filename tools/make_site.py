@@ -26,7 +26,6 @@ import re
 import shutil
 import sys
 import time
-from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from nbconvert.filters.markdown import markdown2html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import site_widgets  # noqa: E402
+from site_page import CourseExporter, read_page, search_sections  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "tools" / "site"
@@ -171,68 +171,6 @@ def copy_assets(out: Path) -> None:
         shutil.copy(TEMPLATES / name, static / name)
 
 
-class _Sections(HTMLParser):
-    """One pass over a page's tags for ``search_sections`` (a parsed tree took five times as long: 8.8 s
-    against 1.8 s for the 16 pages): it tracks which open elements are ``main``, a ``.jp-Cell``, a
-    ``.jp-RenderedMarkdown`` or a ``.jp-InputArea``, and collects the text of each block it records."""
-
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.open: list[tuple[str, set]] = []  # (tag, what it is: "main", "cell", "markdown", "input", "block")
-        self.blocks: list[tuple[str, str | None, list[str]]] = []  # (tag, id, strings) of each recorded block
-
-    def inside(self, kind: str) -> bool:
-        return any(kind in kinds for _, kinds in self.open)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        classes = set((attrs.get("class") or "").split())
-        kinds = {kind for kind, cls in (("cell", "jp-Cell"), ("markdown", "jp-RenderedMarkdown"), ("input", "jp-InputArea"))
-                 if cls in classes}
-        if tag == "main":
-            kinds.add("main")
-        parent = self.open[-1][1] if self.open else set()
-        if not self.inside("block") and self.inside("main") and self.inside("cell") and (
-                "markdown" in parent or (tag == "pre" and self.inside("input"))):
-            kinds.add("block")
-            self.blocks.append((tag, attrs.get("id"), []))
-        if tag not in self.VOID:
-            self.open.append((tag, kinds))
-
-    def handle_endtag(self, tag):
-        for i in range(len(self.open) - 1, -1, -1):  # close up to the innermost open element of this tag, if any
-            if self.open[i][0] == tag:
-                del self.open[i:]
-                break
-
-    def handle_data(self, data):
-        if self.inside("block") and data.strip() and self.open[-1][0] not in ("script", "style"):
-            self.blocks[-1][2].append(data.strip())
-
-
-def search_sections(page_html: str, entry: dict) -> list[dict]:
-    """One search record per heading of a page: its anchor, its title, the prose and code under it.
-
-    The blocks read are the children of each cell's rendered Markdown and the code of each input area.
-    """
-    parser = _Sections()
-    parser.feed(page_html)
-    parser.close()
-    sections = [{"page": entry["file"], "lang": entry["lang"], "notebook": entry["title"], "id": "", "title": entry["title"], "text": []}]
-    for tag, anchor, strings in parser.blocks:
-        text = " ".join(strings)
-        if tag in ("h1", "h2", "h3") and anchor:
-            sections.append({"page": entry["file"], "lang": entry["lang"], "notebook": entry["title"], "id": anchor,
-                             "title": text.rstrip("¶").strip(), "text": []})
-        else:
-            sections[-1]["text"].append(text)
-    for s in sections:
-        s["text"] = " ".join(" ".join(s["text"]).split())
-    return [s for s in sections if s["text"] or s["id"]]
-
-
 def live_widgets(nb, path: Path, store: site_widgets.FrameStore | None, builders_cache: dict, log, lang: str = "en",
                  tables: dict | None = None) -> dict:
     """Replace every widget output by static or live HTML; return counts of each kind.
@@ -301,7 +239,7 @@ def build(out: Path, notebooks: list[Path] | None = None, log=print, live: bool 
         stale.unlink()
     copy_assets(out)
     store = site_widgets.FrameStore(out) if live else None
-    exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)])
+    exporter = CourseExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)])
     editions = {lang: ([nbformat.read(p, as_version=4) for p in ps], ps) for lang, ps in (("en", paths), ("ko", korean))}
     entries = {lang: [describe(nb, p, lang) for nb, p in zip(nbs, ps)] for lang, (nbs, ps) in editions.items()}
     english_minutes = {e["stem"]: e["minutes"] for e in entries["en"]}
@@ -319,8 +257,9 @@ def build(out: Path, notebooks: list[Path] | None = None, log=print, live: bool 
                           "mathjax": MATHJAX}
                 exporter.language_code = lang  # <html lang="ko">: the browser picks a Korean font for Hangul
                 body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": entry["title"]}, "course": chrome})
+                body, blocks = read_page(body)
                 (out / entry["file"]).write_text(body, encoding="utf-8")
-                records += search_sections(body, entry)
+                records += search_sections(blocks, entry)
                 log(f"{entry['file']:36} {entry['minutes'] or '?':>4} min  live sliders {entry['live']}  "
                     f"frames {entry['frames']}, {entry['reused']} sliders' from the other edition  other widgets {entry['static']}"
                     + (f"  NOT LIVE: {entry['unmatched']}" if entry["unmatched"] else ""))
