@@ -237,6 +237,25 @@ def test_each_slider_moves_alone_with_the_others_at_their_defaults(tmp_path):
     assert [c.value for c in box.controls.values()] == [7, 0.3], "the build must leave the widget as it found it"
 
 
+def test_frames_are_drawn_once_each_and_the_widget_still_redraws_afterwards(tmp_path):
+    """frames_of holds off the widget's own redraw while it moves the sliders (box.frame() draws each frame)."""
+    from course_utils.widgets.base import slider_image
+
+    calls = []
+    box = slider_image(lambda a, b: calls.append((a, b)) or _render(a, b),
+                       {"a": widgets.IntSlider(value=7, min=0, max=100), "b": widgets.IntSlider(value=3, min=0, max=4)})
+    calls.clear()
+    table = site_widgets.frames_of(box, site_widgets.FrameStore(tmp_path))
+    assert len(calls) == sum(len(row) for row in table["frames"]) + 1  # each frame, then the box at its values
+    assert calls[-1] == (7, 3) and _read_bytes(box.image.value) == (7, 3)
+    box.controls["b"].value = 1
+    assert calls[-1] == (7, 1) and _read_bytes(box.image.value) == (7, 1)
+
+
+def _read_bytes(png):
+    return _read(io.BytesIO(png))
+
+
 def test_the_latent_explorer_grid_covers_both_sliders_jointly(tmp_path):
     from course_utils.widgets.base import slider_image
 
