@@ -293,7 +293,7 @@ def test_search_sections_reads_headings_prose_and_code_inside_main_only():
     assert [(r["id"], r["title"], r["text"]) for r in records] == [("a-b", "A & B", "first line two item x = 1 y = 2")]
 
 
-def test_a_page_is_nbconvert_s_own_once_parsed(tmp_path):
+def test_a_page_is_nbconvert_s_own_once_parsed():
     """CourseExporter and read_page give the page HTMLExporter gives (alt texts, tabindex), as a tree prints it."""
     nb = nbformat.read(ROOT / "notebooks" / "04_nade.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(

@@ -108,12 +108,15 @@ def read_page(page_html: str) -> tuple[str, list[tuple[str, str | None, list[str
 
 def search_sections(blocks: list, entry: dict) -> list[dict]:
     """One search record per heading of a page: its anchor, its title, the prose and code under it."""
-    sections = [{"page": entry["file"], "lang": entry["lang"], "notebook": entry["title"], "id": "", "title": entry["title"], "text": []}]
+    def section(anchor: str, title: str) -> dict:
+        return {"page": entry["file"], "lang": entry["lang"], "notebook": entry["title"], "id": anchor, "title": title,
+                "text": []}
+
+    sections = [section("", entry["title"])]
     for tag, anchor, strings in blocks:
         text = " ".join(strings)
         if tag in ("h1", "h2", "h3") and anchor:
-            sections.append({"page": entry["file"], "lang": entry["lang"], "notebook": entry["title"], "id": anchor,
-                             "title": text.rstrip("¶").strip(), "text": []})
+            sections.append(section(anchor, text.rstrip("¶").strip()))
         else:
             sections[-1]["text"].append(text)
     for s in sections:
